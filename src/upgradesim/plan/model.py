@@ -1,0 +1,644 @@
+"""The upgrade plan as validated, immutable objects (pydantic v2, frozen).
+
+Units are in the key names: ``_min`` minutes, ``_h`` hours, ``_days`` days, ``_rps`` requests
+per second, ``_ms`` milliseconds, ``_pct`` percent (0-100), ``_mb``/``_gb`` sizes. Probabilities
+are fractions in [0, 1] and named ``p_...`` or ``..._prob``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal, Union
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+__all__ = [
+    "Plan",
+    "Release",
+    "Overheads",
+    "Component",
+    "Dependency",
+    "Customization",
+    "Workflow",
+    "Region",
+    "Traffic",
+    "WeeklyWindow",
+    "OneOffWindow",
+    "Freeze",
+    "Calendar",
+    "Fixed",
+    "Triangular",
+    "LogNormal",
+    "Empirical",
+    "Duration",
+    "TierBehaviour",
+    "Migration",
+    "LongTransactions",
+    "DataMigration",
+    "BigBang",
+    "Rolling",
+    "Phased",
+    "Canary",
+    "BlueGreen",
+    "ParallelRun",
+    "Strategy",
+    "RollbackPolicy",
+    "ServiceLevels",
+    "RiskTolerance",
+    "Roles",
+    "DAYS",
+]
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _probability(value: float) -> float:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError("must be a probability in [0, 1]")
+    return value
+
+
+Probability = Annotated[float, AfterValidator(_probability)]
+Positive = Annotated[float, Field(gt=0)]
+NonNegative = Annotated[float, Field(ge=0)]
+Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
+Percent = Annotated[float, Field(ge=0, le=100)]
+
+
+def _tuple(value: object) -> object:
+    """Accept one item where a list is expected (``days: sat``)."""
+    return (value,) if isinstance(value, (str, dict)) else value
+
+
+# --------------------------------------------------------------------------- release
+
+
+class Overheads(_Frozen):
+    """Extra resources the target release needs compared with the source release."""
+
+    cpu_pct: NonNegative = 0.0  # extra CPU, percent of today's use (15 = 15% more)
+    memory_mb_per_node: NonNegative = 0.0
+    storage_gb: NonNegative = 0.0
+
+
+class Release(_Frozen):
+    """The release being rolled out."""
+
+    product: str
+    source_version: str
+    target_version: str
+    overheads: Overheads = Overheads()
+    min_tls: Literal["1.0", "1.1", "1.2", "1.3"] = "1.2"
+    auth_mechanisms: tuple[str, ...] = ()
+    removed_features: tuple[str, ...] = ()
+    changed_features: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()  # compatibility rules: "postgresql >=13", "openjdk >=17"
+
+
+# --------------------------------------------------------------------------- estate
+
+_DEP = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9_.\-]*)\s*(.*?)\s*$")
+
+
+class Dependency(_Frozen):
+    """An edge of the dependency graph: this component needs ``name`` at ``constraint``."""
+
+    name: Name
+    constraint: str = ""
+
+    @field_validator("constraint")
+    @classmethod
+    def _spec(cls, value: str) -> str:
+        if value:
+            try:
+                SpecifierSet(value.replace(" ", ""))
+            except InvalidSpecifier:
+                raise ValueError(
+                    "must be a version constraint such as '>=13' or '>=11,<18'"
+                ) from None
+        return value
+
+
+def _dependency(value: object) -> object:
+    if isinstance(value, str):
+        match = _DEP.match(value)
+        if match:
+            return {"name": match.group(1), "constraint": match.group(2)}
+    return value
+
+
+class Customization(_Frozen):
+    """Local code or configuration that depends on features of the product."""
+
+    name: Name
+    touches: Annotated[tuple[str, ...], BeforeValidator(_tuple)] = ()
+    owner: str = ""
+
+
+class Component(_Frozen):
+    """One deployable part of the estate."""
+
+    name: Name
+    tier: Name
+    product: str
+    version: str
+    target_version: str | None = None
+    lifecycle: str | None = None  # endoflife.date product id when it differs from `product`
+    depends_on: tuple[Annotated[Dependency, BeforeValidator(_dependency)], ...] = ()
+    customizations: tuple[Customization, ...] = ()
+    tls_versions: tuple[Literal["1.0", "1.1", "1.2", "1.3"], ...] = ()
+    auth_mechanisms: tuple[str, ...] = ()
+    uses_features: tuple[str, ...] = ()
+
+
+class Workflow(_Frozen):
+    """A business-critical flow and the components it touches."""
+
+    name: Name
+    criticality: Literal["low", "medium", "high", "critical"] = "high"
+    components: Annotated[tuple[Name, ...], Field(min_length=1)]
+    description: str = ""
+
+
+# --------------------------------------------------------------------------- fleet
+
+
+class Traffic(_Frozen):
+    """Demand of a region: an hourly profile, or a telemetry metric to derive it from."""
+
+    hourly_rps: tuple[NonNegative, ...] | None = None  # 24 values, local hours 0..23
+    weekend_factor: Positive = 1.0
+    metric: str | None = None  # "service/metric" in the store, e.g. "order-api/requests_per_s"
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Traffic:
+        if (self.hourly_rps is None) == (self.metric is None):
+            raise ValueError("give exactly one of hourly_rps (24 values) or metric")
+        if self.hourly_rps is not None and len(self.hourly_rps) != 24:
+            raise ValueError(f"hourly_rps has {len(self.hourly_rps)} values; it needs 24 (one per local hour)")
+        return self
+
+    def rps_at(self, weekday: int, hour: int) -> float:
+        """Demand at a local weekday (0 = Monday) and hour, from the profile."""
+        if self.hourly_rps is None:
+            raise ValueError("traffic comes from telemetry; resolve it through the store first")
+        factor = self.weekend_factor if weekday >= 5 else 1.0
+        return self.hourly_rps[hour] * factor
+
+
+_WINDOW = re.compile(
+    r"^\s*(?P<days>[a-z]{3}(?:\s*-\s*[a-z]{3})?(?:\s*,\s*[a-z]{3}(?:\s*-\s*[a-z]{3})?)*)\s+"
+    r"(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})\s*$"
+)
+
+
+def _clock(text: str) -> dt.time:
+    hours, minutes = (int(x) for x in text.split(":"))
+    if hours == 24 and minutes == 0:
+        return dt.time(0, 0)
+    if not (0 <= hours < 24 and 0 <= minutes < 60):
+        raise ValueError(f"{text} is not a time of day")
+    return dt.time(hours, minutes)
+
+
+class WeeklyWindow(_Frozen):
+    """A weekly maintenance window in the region's local time; may cross midnight."""
+
+    days: tuple[int, ...]  # 0 = Monday
+    start: dt.time
+    end: dt.time
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        match = _WINDOW.match(value.lower())
+        if not match:
+            raise ValueError("must look like 'sat 01:00-05:00' or 'fri-sun 22:00-02:00'")
+        days: list[int] = []
+        for part in re.split(r"\s*,\s*", match.group("days")):
+            ends = [d.strip() for d in part.split("-")]
+            for name in ends:
+                if name not in DAYS:
+                    raise ValueError(f"unknown day {name!r}; use one of {', '.join(DAYS)}")
+            first, last = DAYS.index(ends[0]), DAYS.index(ends[-1])
+            span = range(first, last + 1) if first <= last else [*range(first, 7), *range(0, last + 1)]
+            days.extend(d for d in span if d not in days)
+        return {"days": tuple(days), "start": _clock(match.group("start")), "end": _clock(match.group("end"))}
+
+    @model_validator(mode="after")
+    def _length(self) -> WeeklyWindow:
+        if self.start == self.end:
+            raise ValueError("window ends when it starts (zero length)")
+        return self
+
+    @property
+    def length_min(self) -> float:
+        start = self.start.hour * 60 + self.start.minute
+        end = self.end.hour * 60 + self.end.minute
+        return (end - start) % 1440
+
+
+class OneOffWindow(_Frozen):
+    """An extra window in local time of the named regions (all regions when empty)."""
+
+    start: dt.datetime
+    end: dt.datetime
+    regions: tuple[Name, ...] = ()
+
+    @model_validator(mode="after")
+    def _order(self) -> OneOffWindow:
+        if self.end <= self.start:
+            raise ValueError("window must end after it starts")
+        return self
+
+
+class Freeze(_Frozen):
+    """A change-freeze period, local dates inclusive; nothing starts inside it."""
+
+    name: str
+    start: dt.date
+    end: dt.date
+    regions: tuple[Name, ...] = ()
+
+    @model_validator(mode="after")
+    def _order(self) -> Freeze:
+        if self.end < self.start:
+            raise ValueError("freeze must not end before it starts")
+        return self
+
+
+class Region(_Frozen):
+    """A region: time zone, nodes per tier, traffic, maintenance windows."""
+
+    name: Name
+    tz: str
+    nodes: dict[Name, Annotated[int, Field(ge=0)]]
+    traffic: Traffic
+    windows: tuple[WeeklyWindow, ...] = ()  # defaults to calendar.windows when empty
+
+    @field_validator("tz")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown IANA time zone (e.g. Europe/Dublin, Australia/Sydney)") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz)
+
+
+class Calendar(_Frozen):
+    """When work may happen."""
+
+    start: dt.datetime  # earliest start; naive means UTC
+    horizon_days: Positive = 42
+    windows: tuple[WeeklyWindow, ...] = ()  # default weekly windows for every region
+    one_off_windows: tuple[OneOffWindow, ...] = ()
+    blackouts: tuple[dt.date, ...] = ()  # local dates on which no work starts
+    freezes: tuple[Freeze, ...] = ()
+    on_window_close: Literal["finish", "halt"] = "halt"
+
+    @property
+    def start_utc(self) -> dt.datetime:
+        if self.start.tzinfo is None:
+            return self.start.replace(tzinfo=dt.UTC)
+        return self.start.astimezone(dt.UTC)
+
+
+# --------------------------------------------------------------------------- behaviour
+
+
+class Fixed(_Frozen):
+    dist: Literal["fixed"] = "fixed"
+    value: Positive
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+
+class Triangular(_Frozen):
+    dist: Literal["triangular"] = "triangular"
+    low: NonNegative
+    mode: NonNegative
+    high: Positive
+
+    @model_validator(mode="after")
+    def _order(self) -> Triangular:
+        if not self.low <= self.mode <= self.high:
+            raise ValueError("needs low <= mode <= high")
+        if self.low == self.high:
+            raise ValueError("needs low < high (use a fixed value otherwise)")
+        return self
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.mode + self.high) / 3
+
+
+class LogNormal(_Frozen):
+    """Lognormal given by its median and 95th percentile, as staging measurements report."""
+
+    dist: Literal["lognormal"] = "lognormal"
+    median: Positive
+    p95: Positive
+
+    @model_validator(mode="after")
+    def _order(self) -> LogNormal:
+        if self.p95 <= self.median:
+            raise ValueError("needs p95 > median")
+        return self
+
+    @property
+    def mu(self) -> float:
+        import math
+
+        return math.log(self.median)
+
+    @property
+    def sigma(self) -> float:
+        import math
+
+        return (math.log(self.p95) - math.log(self.median)) / 1.6448536269514722
+
+    @property
+    def mean(self) -> float:
+        import math
+
+        return math.exp(self.mu + self.sigma**2 / 2)
+
+
+class Empirical(_Frozen):
+    """Resampled measurements."""
+
+    dist: Literal["empirical"] = "empirical"
+    samples: Annotated[tuple[NonNegative, ...], Field(min_length=1)]
+
+    @property
+    def mean(self) -> float:
+        return sum(self.samples) / len(self.samples)
+
+
+def _duration(value: object) -> object:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {"dist": "fixed", "value": value}
+    return value
+
+
+Duration = Annotated[
+    Union[
+        Annotated[Fixed, Tag("fixed")],
+        Annotated[Triangular, Tag("triangular")],
+        Annotated[LogNormal, Tag("lognormal")],
+        Annotated[Empirical, Tag("empirical")],
+    ],
+    Discriminator("dist"),
+    BeforeValidator(_duration),
+]
+
+
+class TierBehaviour(_Frozen):
+    """How a node of one tier upgrades, fails and rolls back (from staging measurements)."""
+
+    capacity_rps: Positive  # requests/s one node serves at full utilisation
+    upgrade_min: Duration
+    failure_prob: Probability = 0.0
+    detect_min: Duration = Fixed(value=5)
+    rollback_min: Duration = Fixed(value=10)
+    retries: Annotated[int, Field(ge=0, le=5)] = 0
+    after: tuple[Name, ...] = ()  # tiers that must finish first; default from the dependency graph
+
+
+class LongTransactions(_Frozen):
+    """Long-running transactions that hold locks a migration must wait for."""
+
+    per_hour: NonNegative = 0.0
+    hold_min: Duration = Fixed(value=5)
+
+
+class DataMigration(_Frozen):
+    """What happens to historic data: carried forward, or archived before the migration."""
+
+    mode: Literal["carry_forward", "archive_first"] = "carry_forward"
+    volume_gb: NonNegative = 0.0
+    archive_fraction: Probability = 0.0
+    archive_gb_per_h: Positive = 100.0
+
+
+class Migration(_Frozen):
+    """The database schema migration, run once per region after its database tier upgrades."""
+
+    tier: Name = "db"
+    rows: Annotated[int, Field(ge=0)]
+    rows_per_s: Positive
+    transactional: bool = True
+    online: bool = False  # False: the region is down while it runs
+    failure_prob: Probability = 0.0
+    restore_min: Positive = 60  # non-transactional failure: restore from backup
+    long_transactions: LongTransactions = LongTransactions()
+    data: DataMigration = DataMigration()
+
+
+# --------------------------------------------------------------------------- strategies
+
+
+class _StrategyBase(_Frozen):
+    name: Name
+    description: str = ""
+    sequencing: Literal["sequential", "simultaneous"] = "sequential"
+    tiers: tuple[Name, ...] = ()  # restrict to these tiers; all when empty
+
+
+class _Batched(_StrategyBase):
+    batch_size: Annotated[int, Field(gt=0)] | None = None
+    batch_pct: Annotated[float, Field(gt=0, le=100)] | None = None
+
+    @model_validator(mode="after")
+    def _batch(self):
+        if self.batch_size is not None and self.batch_pct is not None:
+            raise ValueError("give batch_size or batch_pct, not both")
+        return self
+
+    def batch_for(self, nodes: int) -> int:
+        """Nodes per batch for a group of ``nodes`` nodes (at least 1)."""
+        if self.batch_size is not None:
+            return max(1, min(self.batch_size, nodes))
+        if self.batch_pct is not None:
+            return max(1, min(nodes, int(nodes * self.batch_pct / 100 + 0.999999)))
+        return max(1, nodes)
+
+
+class BigBang(_StrategyBase):
+    """Everything at once in each region's window; the region is down for the duration."""
+
+    kind: Literal["big_bang"]
+
+
+class Rolling(_Batched):
+    """Batches of n nodes (or p%) per tier and region, keeping the rest in service."""
+
+    kind: Literal["rolling"]
+
+    @model_validator(mode="after")
+    def _need_batch(self) -> Rolling:
+        if self.batch_size is None and self.batch_pct is None:
+            raise ValueError("rolling needs batch_size or batch_pct")
+        return self
+
+
+class Phased(_Batched):
+    """Waves by region (``waves``) or by percentage of nodes (``wave_pct``), with bake time."""
+
+    kind: Literal["phased"]
+    waves: tuple[tuple[Name, ...], ...] = ()  # region groups, in order
+    wave_pct: tuple[Annotated[float, Field(gt=0, le=100)], ...] = ()  # e.g. [10, 30, 60]
+    bake_h: NonNegative = 24
+
+    @model_validator(mode="after")
+    def _waves(self) -> Phased:
+        if bool(self.waves) == bool(self.wave_pct):
+            raise ValueError("give exactly one of waves (region groups) or wave_pct")
+        if self.wave_pct and abs(sum(self.wave_pct) - 100) > 1e-6:
+            raise ValueError(f"wave_pct must add up to 100 (it adds up to {sum(self.wave_pct):g})")
+        return self
+
+
+class Canary(_StrategyBase):
+    """A fraction of each region's nodes first, a bake time with a health gate, then ``then``."""
+
+    kind: Literal["canary"]
+    fraction: Annotated[float, Field(gt=0, lt=1)]
+    bake_h: NonNegative = 4
+    then: Name
+
+
+class BlueGreen(_StrategyBase):
+    """A parallel green stack is upgraded off-line, then traffic switches over."""
+
+    kind: Literal["blue_green"]
+    cutover_min: NonNegative = 5
+    keep_blue_h: NonNegative = 24  # blue stays up for instant switch-back
+
+
+class ParallelRun(_StrategyBase):
+    """Old and new side by side for ``run_days``; then the old is decommissioned."""
+
+    kind: Literal["parallel_run"]
+    run_days: Positive = 7
+    cutover_min: NonNegative = 5
+
+
+Strategy = Annotated[
+    Union[
+        Annotated[BigBang, Tag("big_bang")],
+        Annotated[Rolling, Tag("rolling")],
+        Annotated[Phased, Tag("phased")],
+        Annotated[Canary, Tag("canary")],
+        Annotated[BlueGreen, Tag("blue_green")],
+        Annotated[ParallelRun, Tag("parallel_run")],
+    ],
+    Discriminator("kind"),
+]
+
+
+class RollbackPolicy(_Frozen):
+    """Triggers that stop the rollout and revert what was upgraded. Omit a key to disable it."""
+
+    failed_nodes_per_batch: Annotated[int, Field(gt=0)] | None = 2
+    error_rate_pct: Annotated[float, Field(gt=0, le=100)] | None = 5.0
+    sla_breach_min: Positive | None = 60
+    window_overrun_min: Positive | None = 60
+
+
+# --------------------------------------------------------------------------- service & governance
+
+
+class ServiceLevels(_Frozen):
+    p95_latency_ms: Positive = 300
+    service_time_ms: Positive = 50  # mean time a node spends on one request
+    availability_pct: Annotated[float, Field(gt=0, le=100)] = 99.9
+    bottleneck_tier: Name | None = None  # the tier whose queue sets latency; default app
+
+
+class RiskTolerance(_Frozen):
+    """What the change advisory board accepts. Omit a key to leave that figure unbounded."""
+
+    max_p_rollback: Probability | None = None
+    max_expected_downtime_min: NonNegative | None = None
+    max_p_overrun: Probability | None = None
+    max_sla_breach_min: NonNegative | None = None
+
+
+class Roles(_Frozen):
+    executor: str
+    validator: str
+    approver: str
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+class Plan(_Frozen):
+    """An upgrade plan: the estate, fleet, calendar, release, behaviour, strategies and limits.
+
+    Load one with :func:`upgradesim.load_plan`; the objects are frozen.
+    """
+
+    name: str = Field(min_length=1)
+    change_id: str = ""
+    release: Release
+    components: Annotated[tuple[Component, ...], Field(min_length=1)]
+    workflows: tuple[Workflow, ...] = ()
+    regions: Annotated[tuple[Region, ...], Field(min_length=1)]
+    calendar: Calendar
+    tiers: dict[Name, TierBehaviour]
+    migration: Migration | None = None
+    strategies: Annotated[tuple[Strategy, ...], Field(min_length=1)]
+    rollback: RollbackPolicy = RollbackPolicy()
+    service: ServiceLevels = ServiceLevels()
+    risk: RiskTolerance = RiskTolerance()
+    chosen_strategy: Name | None = None
+    roles: Roles | None = None
+    cutover_at: dt.datetime | None = None  # separates baseline from post-upgrade telemetry
+
+    def strategy(self, name: str):
+        """The strategy called ``name``; KeyError names the known ones."""
+        for strategy in self.strategies:
+            if strategy.name == name:
+                return strategy
+        raise KeyError(f"no strategy {name!r}; the plan has {', '.join(s.name for s in self.strategies)}")
+
+    def region(self, name: str) -> Region:
+        for region in self.regions:
+            if region.name == name:
+                return region
+        raise KeyError(name)
+
+    def windows_of(self, region: Region) -> tuple[WeeklyWindow, ...]:
+        return region.windows or self.calendar.windows
+
+    @property
+    def node_count(self) -> int:
+        return sum(sum(r.nodes.values()) for r in self.regions)
