@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(BIN)/upgradesim check $(DEMO_DIR)/plan.yaml --replications 400 --seed 7 --workers 2 || test $$? -ne 1
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -m ''

@@ -3,7 +3,8 @@
 The public API is this module's ``__all__``; everything else is internal.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
+from importlib.metadata import version as _version
 
 from .errors import (
     DataError,
@@ -18,8 +19,8 @@ from .plan import Plan, load_plan, parse_plan, plan_hash, plan_schema, summarize
 from .sample import sample_plan_path, write_sample
 
 try:
-    __version__ = version("upgradesim")
-except PackageNotFoundError:  # running from a source tree without installation
+    __version__ = _version("upgradesim")
+except _PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0"
 
 __all__ = [

@@ -77,7 +77,12 @@ def parse_plan(text: str, source: str = "<plan>") -> Plan:
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
-        raise PlanError([_problem(err, data, lines, source) for err in exc.errors()] + problems) from None
+        errors = exc.errors()
+        # a list whose items failed also reports "too short": the item errors say it better
+        inner = [tuple(e["loc"]) for e in errors]
+        errors = [e for e in errors if not (e["type"] == "too_short" and any(
+            len(o) > len(e["loc"]) and o[: len(e["loc"])] == tuple(e["loc"]) for o in inner))]
+        raise PlanError([_problem(err, data, lines, source) for err in errors] + problems) from None
     problems += _window_checks(plan, lines, source)
     if problems:
         raise PlanError(problems)
@@ -90,7 +95,10 @@ def parse_plan(text: str, source: str = "<plan>") -> Plan:
 def _compose(text: str, source: str) -> yaml.Node:
     if not text.strip():
         raise PlanError([Problem(source, None, "", None, "file is empty", has_value=False)])
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:  # ReaderError: a control character the YAML spec forbids
+        raise PlanError([Problem(source, None, "", None, f"not valid YAML: {exc}".replace("\n", " "), has_value=False)]) from None
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -191,6 +199,11 @@ def _problem(err: dict, data: object, lines: dict[Path_, int], source: str) -> P
         close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
         hint = f" (did you mean {close[0]!r}?)" if close else (f"; known keys: {', '.join(known)}" if known else "")
         return Problem(source, line, _dotted(path), None, f"unknown key{hint}", has_value=False)
+    if kind in ("union_tag_invalid", "union_tag_not_found") and isinstance(value, dict):
+        key = str((err.get("ctx") or {}).get("discriminator", "kind")).strip("'")
+        if key in value:
+            path, value = path + (key,), value[key]
+            line = _line_of(path, lines)
     if kind == "missing":
         missing = loc[-1]
         return Problem(source, line, _dotted(path + (missing,) if path[-1:] != (missing,) else path), None,
@@ -204,10 +217,7 @@ def _data_path(data: object, loc: tuple) -> tuple[Path_, object, bool]:
     current = data
     found = True
     for part in loc:
-        if isinstance(current, dict) and part in current:
-            path.append(part)
-            current = current[part]
-        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+        if isinstance(current, dict) and part in current or isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
             path.append(part)
             current = current[part]
         elif isinstance(current, dict) and isinstance(part, str) and part in _TAGS:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -408,12 +408,7 @@ def _duration(value: object) -> object:
 
 
 Duration = Annotated[
-    Union[
-        Annotated[Fixed, Tag("fixed")],
-        Annotated[Triangular, Tag("triangular")],
-        Annotated[LogNormal, Tag("lognormal")],
-        Annotated[Empirical, Tag("empirical")],
-    ],
+    Annotated[Fixed, Tag("fixed")] | Annotated[Triangular, Tag("triangular")] | Annotated[LogNormal, Tag("lognormal")] | Annotated[Empirical, Tag("empirical")],
     Discriminator("dist"),
     BeforeValidator(_duration),
 ]
@@ -551,14 +546,7 @@ class ParallelRun(_StrategyBase):
 
 
 Strategy = Annotated[
-    Union[
-        Annotated[BigBang, Tag("big_bang")],
-        Annotated[Rolling, Tag("rolling")],
-        Annotated[Phased, Tag("phased")],
-        Annotated[Canary, Tag("canary")],
-        Annotated[BlueGreen, Tag("blue_green")],
-        Annotated[ParallelRun, Tag("parallel_run")],
-    ],
+    Annotated[BigBang, Tag("big_bang")] | Annotated[Rolling, Tag("rolling")] | Annotated[Phased, Tag("phased")] | Annotated[Canary, Tag("canary")] | Annotated[BlueGreen, Tag("blue_green")] | Annotated[ParallelRun, Tag("parallel_run")],
     Discriminator("kind"),
 ]
 

@@ -51,7 +51,7 @@ def synthetic_telemetry(
         local = ts.tz_convert(region.tz)
         hour = np.asarray(local.hour)
         minute = np.asarray(local.minute)
-        weekday = np.asarray(local.weekday)
+        weekday = np.asarray(local.day_of_week)
         profile = np.asarray(region.traffic.hourly_rps, dtype=float)
         # interpolate within the hour so the curve is smooth
         rps = profile[hour] + (profile[(hour + 1) % 24] - profile[hour]) * minute / 60.0
