@@ -63,7 +63,7 @@ def test_mutations_load_or_raise_plan_error(muts):
     for path, action, junk in muts:
         try:
             data = mutate(data, path, action, junk)
-        except (KeyError, IndexError, TypeError):
+        except (KeyError, IndexError, TypeError, AttributeError):
             continue  # an earlier mutation removed this path
     text = yaml.safe_dump(data, allow_unicode=True)
     try:

@@ -416,7 +416,7 @@ def _cross_checks(data: dict, lines: dict[Path_, int], source: str) -> list[Prob
         if tiers and isinstance(value, str) and value not in tiers:
             unknown(path, value, tiers, "tier")
 
-    kinds = {s.get("name"): s.get("kind") for _, s in _items(data.get("strategies"))}
+    kinds = {s["name"]: s.get("kind") for _, s in _items(data.get("strategies")) if isinstance(s.get("name"), str)}
     for i, strategy in _items(data.get("strategies")):
         for j, tier in _names(strategy.get("tiers")):
             if tiers and tier not in tiers:
