@@ -89,5 +89,135 @@ def schema(out: Path | None) -> None:
         click.echo(text)
 
 
+def _sim_options(func):
+    for option in reversed([
+        click.option("--replications", "-n", type=click.IntRange(1), default=1000, show_default=True,
+                     help="Monte Carlo replications per strategy."),
+        click.option("--seed", type=click.IntRange(0), default=0, show_default=True, help="Root seed."),
+        click.option("--workers", "-w", type=click.IntRange(1), default=1, show_default=True,
+                     help="Local processes; results do not depend on it."),
+        click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler address (tcp://host:8786)."),
+        click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Write replications (and .events/.summary) as Parquet."),
+        click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of a table."),
+    ]):
+        func = option(func)
+    return func
+
+
+def _print_summary(result, as_json: bool, extra: dict | None = None) -> None:
+    if as_json:
+        doc = {"meta": result.meta, "summary": result.summary.to_dict(orient="records")} | (extra or {})
+        click.echo(json.dumps(doc, indent=2, default=str))
+        return
+    click.echo(_format_table(result.summary))
+    for line in (extra or {}).get("lines", []):
+        click.echo(line)
+
+
+def _format_table(summary) -> str:
+    """Strategy table: each figure as estimate [low, high]."""
+    columns = [("duration_p50_min", "duration p50 h", 1 / 60), ("duration_p95_min", "duration p95 h", 1 / 60),
+               ("downtime_min", "downtime min", 1), ("sla_breach_min", "SLA breach min", 1),
+               ("p_rollback", "P(rollback)", 1), ("p_overrun", "P(overrun)", 1), ("p_complete", "P(complete)", 1)]
+    rows = []
+    for strategy in dict.fromkeys(summary["strategy"]):
+        part = summary[summary.strategy == strategy].set_index("figure")
+        cells = [strategy]
+        for figure, _, scale in columns:
+            r = part.loc[figure]
+            cells.append(f"{r.estimate * scale:.3g} [{r.low * scale:.3g}, {r.high * scale:.3g}]")
+        rows.append(cells)
+    header = ["strategy"] + [c[1] for c in columns]
+    widths = [max(len(str(x[i])) for x in rows + [header]) for i in range(len(header))]
+    lines = ["  ".join(str(v).ljust(w) for v, w in zip(header, widths, strict=True))]
+    lines += ["  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)) for r in rows]
+    n = int(summary["n"].iloc[0]) if len(summary) else 0
+    lines.append(f"(estimate [95% interval] over {n} replications per strategy)")
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option("--strategy", "-s", required=True, help="Name of a strategy in the plan.")
+@_sim_options
+@_user_errors
+def simulate(plan: Path, strategy: str, replications: int, seed: int, workers: int, scheduler: str | None,
+             out: Path | None, as_json: bool) -> None:
+    """Simulate one strategy of PLAN as Monte Carlo."""
+    from .plan import load_plan
+    from .sim import simulate as run
+
+    result = run(load_plan(plan), strategy, replications=replications, seed=seed, workers=workers, scheduler=scheduler)
+    if out:
+        for path in result.to_parquet(out):
+            click.echo(f"wrote {path}", err=True)
+    _print_summary(result, as_json)
+
+
+@cli.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option("--strategies", help="Comma-separated strategy names (default: all).")
+@_sim_options
+@_user_errors
+def compare(plan: Path, strategies: str | None, replications: int, seed: int, workers: int, scheduler: str | None,
+            out: Path | None, as_json: bool) -> None:
+    """Compare strategies of PLAN on common random numbers and name the best fit to the risk tolerance."""
+    from .plan import load_plan
+    from .sim import compare as run
+    from .sim.tolerance import recommend
+
+    loaded = load_plan(plan)
+    names = [s.strip() for s in strategies.split(",") if s.strip()] if strategies else None
+    result = run(loaded, names, replications=replications, seed=seed, workers=workers, scheduler=scheduler)
+    if out:
+        for path in result.to_parquet(out):
+            click.echo(f"wrote {path}", err=True)
+    best, reason = recommend(result.summary, loaded.risk)
+    _print_summary(result, as_json, {"recommendation": {"strategy": best, "reason": reason},
+                                      "lines": [f"recommended: {best}: {reason}"]})
+
+
+@cli.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option("--strategy", "-s", help="Strategy to check (default: the plan's chosen_strategy).")
+@_sim_options
+@_user_errors
+def check(plan: Path, strategy: str | None, replications: int, seed: int, workers: int, scheduler: str | None,
+          out: Path | None, as_json: bool) -> None:
+    """Gate a pipeline: simulate the chosen strategy against the plan's risk tolerance.
+
+    Exit 0 when every figure's interval lies within tolerance, 2 when an estimate breaches it,
+    3 when an interval straddles a limit (more replications needed), 1 on error.
+    """
+    from .errors import PlanError, Problem
+    from .plan import load_plan
+    from .sim import simulate as run
+    from .sim.tolerance import check_tolerance
+
+    loaded = load_plan(plan)
+    name = strategy or loaded.chosen_strategy
+    if not name:
+        raise PlanError([Problem(str(plan), None, "chosen_strategy", None,
+                                 "required by check (or pass --strategy)", has_value=False)])
+    result = run(loaded, name, replications=replications, seed=seed, workers=workers, scheduler=scheduler)
+    if out:
+        result.to_parquet(out)
+    checks = check_tolerance(result.summary, loaded.risk, name)
+    status = "breach" if any(c.status == "breach" for c in checks) else (
+        "inconclusive" if any(c.status == "inconclusive" for c in checks) else "within")
+    code = {"within": 0, "breach": 2, "inconclusive": 3}[status]
+    if as_json:
+        click.echo(json.dumps({"strategy": name, "status": status, "exit_code": code, "meta": result.meta,
+                               "checks": [c.as_dict() for c in checks]}, indent=2, default=str))
+    else:
+        for c in checks:
+            click.echo(c.message)
+        if not checks:
+            click.echo("the plan's risk tolerance bounds no figure: nothing to check")
+        click.echo(f"{name}: {status.upper()}")
+    sys.exit(code)
+
+
 def main() -> None:
     cli(prog_name="upgradesim")

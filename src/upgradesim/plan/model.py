@@ -90,28 +90,6 @@ def _tuple(value: object) -> object:
 # --------------------------------------------------------------------------- release
 
 
-class Overheads(_Frozen):
-    """Extra resources the target release needs compared with the source release."""
-
-    cpu_pct: NonNegative = 0.0  # extra CPU, percent of today's use (15 = 15% more)
-    memory_mb_per_node: NonNegative = 0.0
-    storage_gb: NonNegative = 0.0
-
-
-class Release(_Frozen):
-    """The release being rolled out."""
-
-    product: str
-    source_version: str
-    target_version: str
-    overheads: Overheads = Overheads()
-    min_tls: Literal["1.0", "1.1", "1.2", "1.3"] = "1.2"
-    auth_mechanisms: tuple[str, ...] = ()
-    removed_features: tuple[str, ...] = ()
-    changed_features: tuple[str, ...] = ()
-    requires: tuple[str, ...] = ()  # compatibility rules: "postgresql >=13", "openjdk >=17"
-
-
 # --------------------------------------------------------------------------- estate
 
 _DEP = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9_.\-]*)\s*(.*?)\s*$")
@@ -412,6 +390,36 @@ Duration = Annotated[
     Discriminator("dist"),
     BeforeValidator(_duration),
 ]
+
+
+class Overheads(_Frozen):
+    """Extra resources the target release needs compared with the source release."""
+
+    cpu_pct: NonNegative = 0.0  # extra CPU, percent of today's use (15 = 15% more)
+    memory_mb_per_node: NonNegative = 0.0
+    storage_gb: NonNegative = 0.0
+
+
+class Release(_Frozen):
+    """The release being rolled out."""
+
+    product: str
+    source_version: str
+    target_version: str
+    overheads: Overheads = Overheads()
+    min_tls: Literal["1.0", "1.1", "1.2", "1.3"] = "1.2"
+    auth_mechanisms: tuple[str, ...] = ()
+    removed_features: tuple[str, ...] = ()
+    changed_features: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()  # compatibility rules: "postgresql >=13", "openjdk >=17"
+    # A defect that only production traffic reveals: with probability defect_prob the release
+    # carries one; it manifests defect_manifest_h (hours) after first production exposure, and
+    # from then on every upgraded node of defect_tiers fails defect_error_pct % of its requests.
+    defect_prob: Probability = 0.0
+    defect_error_pct: Annotated[float, Field(gt=0, le=100)] = 20.0
+    defect_manifest_h: Duration = Fixed(value=4)
+    defect_tiers: tuple[Name, ...] = ()  # default: the service's bottleneck tier
+
 
 
 class TierBehaviour(_Frozen):

@@ -1,0 +1,515 @@
+"""The SimPy model of one rollout: nodes, batches in maintenance windows, failures, detection,
+rollback triggers, schema migration, and capacity accounting against demand.
+
+Time is in minutes since ``calendar.start``. Capacity is accounted whenever it changes: between
+changes every region's state is constant, so breach minutes and unserved requests are integrals
+of per-hour curves (see :class:`~upgradesim.sim.prepared.Prepared`), not per-request events.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import simpy
+
+from ..errors import SimulationError
+from .distributions import sample
+from .prepared import Prepared
+
+__all__ = ["Rollout", "FINAL_STATES", "streams"]
+
+# in-service states of a node
+OLD, NEW, OUT, BAD = 0, 1, 2, 3  # BAD: back in rotation after a failed attempt, not yet detected
+FINAL_STATES = ("upgraded", "failed", "rolled_back", "not_started")
+# random inputs, one stream each (common random numbers: every stream is drawn in node order)
+STREAMS = ("duration", "failure", "detect", "rollback", "revert", "migration", "release")
+
+
+def streams(seed: np.random.SeedSequence) -> dict[str, np.random.Generator]:
+    """One generator per random input, derived from the replication's SeedSequence."""
+    return {
+        name: np.random.default_rng(np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, i)))
+        for i, name in enumerate(STREAMS)
+    }
+
+
+class _Region:
+    __slots__ = ("name", "total", "old", "new", "err", "down", "breach_min", "unserved", "errors", "down_min",
+                 "migrated", "archive_done_at")
+
+    def __init__(self, name: str, totals: dict[str, int]):
+        self.name = name
+        self.total = dict(totals)
+        self.old = dict(totals)  # in service on the old version (includes BAD)
+        self.new = dict.fromkeys(totals, 0)  # in service on the new version
+        self.err = dict.fromkeys(totals, 0.0)  # summed error share of in-service nodes
+        self.down = 0  # > 0: the region is forced down (outage, offline migration, cutover)
+        self.breach_min = 0.0
+        self.unserved = 0.0
+        self.errors = 0.0
+        self.down_min = 0.0
+        self.migrated = False
+        self.archive_done_at = 0.0
+
+
+class Rollout:
+    """One replication of one strategy on one prepared plan."""
+
+    def __init__(self, prep: Prepared, strategy, seed: np.random.SeedSequence, *, keep_events: bool = False):
+        self.prep = prep
+        self.plan = prep.plan
+        self.strategy = strategy
+        self.env = simpy.Environment()
+        self.events: list[tuple] | None = [] if keep_events else None
+        self.policy = self.plan.rollback
+        self._draw(streams(seed))
+        n = prep.n
+        self.where = [OLD] * n
+        self.upgraded = [False] * n
+        self.touched = [False] * n
+        self.failed_final = [False] * n
+        self.reverted = [False] * n
+        self.regions = {
+            r.name: _Region(r.name, {t: c for t, c in r.nodes.items() if c > 0 and t in prep.tiers})
+            for r in self.plan.regions
+        }
+        self.stop_event = self.env.event()
+        self.stopped = False
+        self.reason = ""
+        self.last_t = 0.0
+        self.started_at: float | None = None
+        self.completed_at: float | None = None
+        self.nodes_failed = 0  # failed attempts
+        self.window_overruns = 0
+        self.overrun_min = 0.0
+        self.downtime_min = 0.0
+        self.extra_node_min = 0.0
+        self.migration_min = 0.0
+        self.horizon_hit = False
+        self.exposed_at: float | None = None
+        self.manifested = False
+        self.max_error_rate = 0.0
+
+    # ------------------------------------------------------------------ random inputs
+
+    def _draw(self, rng: dict[str, np.random.Generator]) -> None:
+        prep, plan = self.prep, self.plan
+        attempts = 1 + max(b.retries for b in plan.tiers.values())
+        n = prep.n
+        self.dur = np.empty((n, attempts))
+        self.detect = np.empty((n, attempts))
+        self.rollback = np.empty((n, attempts))
+        self.fail = np.empty((n, attempts), dtype=bool)
+        self.revert_min = np.empty(n)
+        for tier in sorted(plan.tiers):  # fixed order: the same node gets the same draws in every strategy
+            ks = [s.k for s in prep.nodes if s.tier == tier]
+            if not ks:
+                continue
+            b = plan.tiers[tier]
+            m = len(ks)
+            self.dur[ks] = sample(b.upgrade_min, rng["duration"], (m, attempts))
+            self.fail[ks] = rng["failure"].random((m, attempts)) < b.failure_prob
+            self.detect[ks] = sample(b.detect_min, rng["detect"], (m, attempts))
+            self.rollback[ks] = sample(b.rollback_min, rng["rollback"], (m, attempts))
+            self.revert_min[ks] = sample(b.rollback_min, rng["revert"], m)
+        self.max_attempts = {t: 1 + b.retries for t, b in plan.tiers.items()}
+        # the release: a latent defect, and when it shows after first exposure
+        rel = plan.release
+        u = rng["release"].random(2)
+        self.defect = bool(u[0] < rel.defect_prob)
+        self.manifest_after = float(sample(rel.defect_manifest_h, rng["release"], 1)[0]) * 60.0
+        self.defect_share = rel.defect_error_pct / 100.0
+        # schema migration per region: lock wait, failure, where in the run it fails
+        self.mig: dict[str, tuple[float, bool, float]] = {}
+        m = plan.migration
+        gen = rng["migration"]
+        for region in prep.regions:
+            if m is None:
+                continue
+            mean_hold = sample(m.long_transactions.hold_min, gen, 4000).mean() if m.long_transactions.per_hour else 0.0
+            open_tx = gen.poisson(m.long_transactions.per_hour / 60.0 * mean_hold) if mean_hold else 0
+            # residual hold of each transaction running when the migration asks for its lock
+            wait = float((sample(m.long_transactions.hold_min, gen, open_tx) * gen.random(open_tx)).max()) if open_tx else 0.0
+            self.mig[region] = (wait, bool(gen.random() < m.failure_prob), float(gen.random()))
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    def log(self, node: str, event: str, **extra) -> None:
+        if self.events is not None:
+            self.events.append((node, event, round(self.env.now, 6), extra.get("region", ""), extra.get("detail", "")))
+
+    def account(self) -> None:
+        """Integrate every region's capacity state from the last change until now."""
+        now = self.env.now
+        t0 = self.last_t
+        if now <= t0:
+            return
+        prep = self.prep
+        any_down = False
+        for reg in self.regions.values():
+            if self._is_down(reg):
+                any_down = True
+                reg.down_min += now - t0
+                reg.unserved += prep.integrate(prep.cum_demand[reg.name], prep.demand[reg.name] * 60.0, t0, now)
+                continue
+            curve = prep.curve(reg.name, *self._capacity(reg))
+            reg.breach_min += prep.integrate(curve.breach_min, curve.breach_rate, t0, now)
+            reg.unserved += prep.integrate(curve.unserved, curve.unserved_rate, t0, now)
+            rate = self._error_rate(reg)
+            if rate > 0:
+                reg.errors += rate * prep.integrate(prep.cum_demand[reg.name], prep.demand[reg.name] * 60.0, t0, now)
+        if any_down:
+            self.downtime_min += now - t0
+        self.last_t = now
+        limit = self.policy.sla_breach_min
+        if limit is not None and not self.stopped and any(r.breach_min > limit for r in self.regions.values()):
+            self.trigger("sla_breach")
+
+    def _is_down(self, reg: _Region) -> bool:
+        if reg.down > 0:
+            return True
+        return any(reg.old[t] + reg.new[t] == 0 for t in reg.total)
+
+    def _capacity(self, reg: _Region) -> tuple[int, float]:
+        prep = self.prep
+        f = prep.capacity_new_factor
+        b = prep.bottleneck
+        servers = int(math.floor((reg.old.get(b, 0) + reg.new.get(b, 0) * f) * prep.servers_per_node + 1e-9))
+        other = math.inf
+        for t in reg.total:
+            if t != b:
+                cap = self.plan.tiers[t].capacity_rps
+                other = min(other, (reg.old[t] + reg.new[t] * f) * cap)
+        return servers, other
+
+    def _error_rate(self, reg: _Region) -> float:
+        worst = 0.0
+        for t in reg.total:
+            serving = reg.old[t] + reg.new[t]
+            if serving and reg.err[t]:
+                worst = max(worst, reg.err[t] / serving)
+        return worst
+
+    def fleet_error_rate(self) -> float:
+        h = min(self.prep.hour_index(self.env.now), len(next(iter(self.prep.demand.values()))) - 1)
+        num = den = 0.0
+        for reg in self.regions.values():
+            if self._is_down(reg):
+                continue
+            lam = self.prep.demand[reg.name][h]
+            num += lam * self._error_rate(reg)
+            den += lam
+        return num / den if den else 0.0
+
+    def _share(self, k: int, state: int) -> float:
+        if state == BAD:
+            return 1.0
+        if state == NEW and self.defect and self.manifested and self.prep.nodes[k].tier in self.prep.defect_tiers:
+            return self.defect_share
+        return 0.0
+
+    def set_state(self, k: int, state: int) -> None:
+        """Move node k to a service state, accounting first and checking the error-rate trigger."""
+        self.account()
+        spec = self.prep.nodes[k]
+        reg = self.regions[spec.region]
+        before = self.where[k]
+        reg.err[spec.tier] -= self._share(k, before)
+        if before in (OLD, BAD):
+            reg.old[spec.tier] -= 1
+        elif before == NEW:
+            reg.new[spec.tier] -= 1
+        self.where[k] = state
+        if state in (OLD, BAD):
+            reg.old[spec.tier] += 1
+        elif state == NEW:
+            reg.new[spec.tier] += 1
+        reg.err[spec.tier] += self._share(k, state)
+        if state == NEW and self.exposed_at is None:
+            self.expose()
+        if state in (BAD, NEW):
+            self.check_error_rate()
+
+    def check_error_rate(self) -> None:
+        rate = self.fleet_error_rate()
+        self.max_error_rate = max(self.max_error_rate, rate)
+        limit = self.policy.error_rate_pct
+        if limit is not None and rate * 100 > limit and not self.stopped:
+            self.trigger("error_rate")
+
+    def force_down(self, region: str, delta: int) -> None:
+        self.account()
+        self.regions[region].down += delta
+
+    def expose(self) -> None:
+        """The release meets production traffic: the defect clock starts."""
+        if self.exposed_at is not None:
+            return
+        self.exposed_at = self.env.now
+        if self.defect:
+            self.env.process(self._manifest())
+
+    def _manifest(self):
+        yield self.env.timeout(self.manifest_after)
+        self.account()
+        self.manifested = True
+        self.log("release", "defect_manifest")
+        for reg in self.regions.values():
+            for t in reg.total:
+                reg.err[t] = 0.0
+        for k, state in enumerate(self.where):
+            spec = self.prep.nodes[k]
+            self.regions[spec.region].err[spec.tier] += self._share(k, state)
+        self.check_error_rate()
+
+    def trigger(self, reason: str) -> None:
+        """Stop the rollout: a rollback trigger fired (the first reason is kept)."""
+        if self.stopped:
+            return
+        self.stopped = True
+        self.reason = reason
+        self.log("rollout", "rollback_triggered", detail=reason)
+        self.stop_event.succeed()
+
+    def mark_start(self) -> None:
+        if self.started_at is None:
+            self.started_at = self.env.now
+
+    # ------------------------------------------------------------------ building blocks
+
+    def wait_window(self, region: str, estimate_min: float):
+        """Wait until work may start in ``region``; returns the window (start, end) or None."""
+        cal = self.prep.calendars[region]
+        halt = self.plan.calendar.on_window_close == "halt"
+        while not self.stopped:
+            window = cal.next_open(self.env.now)
+            if window is None:
+                self.horizon_hit = True
+                return None
+            start, end = window
+            if halt and start + estimate_min > end:
+                if self.env.now < end:
+                    yield self.env.timeout(end - self.env.now)
+                else:  # pragma: no cover - next_open never returns a closed window
+                    raise SimulationError(f"window calendar of {region} returned a closed window at {end}")
+                continue
+            if start > self.env.now:
+                yield self.env.timeout(start - self.env.now)
+            return (start, end)
+        return None
+
+    def node_upgrade(self, k: int):
+        """Upgrade one node in place: attempts, failure, detection, rollback, retry."""
+        spec = self.prep.nodes[k]
+        env = self.env
+        self.touched[k] = True
+        self.mark_start()
+        for a in range(self.max_attempts[spec.tier]):
+            self.set_state(k, OUT)
+            self.log(spec.id, "upgrade_start", region=spec.region, detail=str(a + 1))
+            yield env.timeout(self.dur[k, a])
+            if not self.fail[k, a]:
+                self.upgraded[k] = True
+                self.set_state(k, NEW)
+                self.log(spec.id, "upgrade_done", region=spec.region)
+                return True
+            self.nodes_failed += 1
+            self.set_state(k, BAD)
+            self.log(spec.id, "upgrade_failed", region=spec.region)
+            yield env.timeout(self.detect[k, a])
+            self.set_state(k, OUT)
+            self.log(spec.id, "failure_detected", region=spec.region)
+            yield env.timeout(self.rollback[k, a])
+            self.set_state(k, OLD)
+            self.log(spec.id, "node_rolled_back", region=spec.region)
+            if self.stopped:
+                break
+        self.failed_final[k] = True
+        return False
+
+    def batch(self, region: str, ks: list[int], estimate_min: float, *, outage: bool = False,
+              groups: tuple[tuple[str, ...], ...] | None = None):
+        """One batch in one region's window. Returns the number of nodes that failed, or None."""
+        window = yield from self.wait_window(region, estimate_min)
+        if window is None:
+            return None
+        _, end = window
+        env = self.env
+        self.log(region, "batch_start", region=region, detail=str(len(ks)))
+        if outage:
+            self.mark_start()
+            self.force_down(region, +1)
+        failed = 0
+        mig_tier = self.plan.migration.tier if self.plan.migration else None
+        spec = self.prep.nodes
+        for group in groups or ((None,),):
+            members = [k for k in ks if group == (None,) or spec[k].tier in group]
+            if not members:
+                continue
+            results = yield simpy.AllOf(env, [env.process(self.node_upgrade(k)) for k in members])
+            failed += sum(1 for v in results.values() if not v)
+            if mig_tier is not None and not self.regions[region].migrated and self._tier_done(region, mig_tier):
+                if any(spec[k].tier == mig_tier for k in members):
+                    yield from self.migrate(region)
+            if self.stopped:
+                break
+        if outage:
+            self.force_down(region, -1)
+        if env.now > end + 1e-9:
+            self.window_overruns += 1
+            over = env.now - end
+            self.overrun_min += over
+            self.log(region, "window_overrun", region=region, detail=f"{over:.1f}")
+            limit = self.policy.window_overrun_min
+            if limit is not None and over > limit:
+                self.trigger("window_overrun")
+        limit = self.policy.failed_nodes_per_batch
+        if limit is not None and failed >= limit:
+            self.trigger("failed_nodes")
+        return failed
+
+    def _tier_done(self, region: str, tier: str) -> bool:
+        ks = self.prep.by_region_tier.get((region, tier), ())
+        return bool(ks) and all(self.upgraded[k] for k in ks)
+
+    def start_archives(self) -> None:
+        """Archive-first data migrations run online from the start, one per region."""
+        m = self.plan.migration
+        if m is None or m.data.mode != "archive_first":
+            return
+        hours = m.data.volume_gb * m.data.archive_fraction / m.data.archive_gb_per_h
+        for reg in self.regions.values():
+            reg.archive_done_at = self.env.now + hours * 60.0
+
+    def migrate(self, region: str, *, offline_ok: bool = False):
+        """The schema migration of one region; a failure stops the rollout."""
+        m = self.plan.migration
+        reg = self.regions[region]
+        env = self.env
+        if env.now < reg.archive_done_at:
+            yield env.timeout(reg.archive_done_at - env.now)
+        wait, fails, where = self.mig[region]
+        rows = m.rows * (1 - m.data.archive_fraction if m.data.mode == "archive_first" else 1)
+        duration = rows / m.rows_per_s / 60.0 + wait
+        down = not m.online and not offline_ok
+        started = env.now
+        if down:
+            self.force_down(region, +1)
+        self.log(region, "migration_start", region=region, detail=f"lock_wait={wait:.1f}")
+        if fails:
+            yield env.timeout(duration * where)
+            self.log(region, "migration_failed", region=region)
+            # transactional: the database undoes the work; otherwise restore from backup
+            yield env.timeout(duration * where if m.transactional else m.restore_min)
+            if down:
+                self.force_down(region, -1)
+            self.migration_min += env.now - started
+            self.trigger("migration_failed")
+            return False
+        yield env.timeout(duration)
+        if down:
+            self.force_down(region, -1)
+        self.migration_min += env.now - started
+        reg.migrated = True
+        self.log(region, "migration_done", region=region)
+        return True
+
+    def revert(self, batch_for=None):
+        """Roll back every upgraded node, region by region in parallel, newest tiers first.
+
+        ``batch_for(n)`` gives how many of a tier's ``n`` nodes revert at once (all when None).
+        """
+        env = self.env
+        procs = [env.process(self._revert_region(r, batch_for)) for r in self.prep.regions]
+        yield simpy.AllOf(env, procs)
+
+    def _revert_region(self, region: str, batch_for):
+        env = self.env
+        reg = self.regions[region]
+        m = self.plan.migration
+        order = [t for group in reversed(self.prep.sequence["sequential"]) for t in group]
+        for tier in order:
+            ks = [k for k in self.prep.by_region_tier.get((region, tier), ()) if self.upgraded[k]]
+            if m is not None and tier == m.tier and reg.migrated:
+                # the schema goes back first: restore (the region is down meanwhile)
+                self.force_down(region, +1)
+                self.log(region, "schema_restore", region=region)
+                yield env.timeout(m.restore_min)
+                self.force_down(region, -1)
+                reg.migrated = False
+            size = max(1, batch_for(len(self.prep.by_region_tier[(region, tier)])) if batch_for else len(ks) or 1)
+            for i in range(0, len(ks), size):
+                chunk = ks[i:i + size]
+                for k in chunk:
+                    self.set_state(k, OUT)
+                    self.log(self.prep.nodes[k].id, "revert_start", region=region)
+                yield simpy.AllOf(env, [env.process(self._revert_node(k)) for k in chunk])
+
+    def _revert_node(self, k: int):
+        yield self.env.timeout(self.revert_min[k])
+        self.upgraded[k] = False
+        self.reverted[k] = True
+        self.set_state(k, OLD)
+        self.log(self.prep.nodes[k].id, "reverted", region=self.prep.nodes[k].region)
+
+    def bake(self, hours: float):
+        """Wait ``hours`` with the health gate armed: returns early when a trigger fires."""
+        if hours <= 0 or self.stopped:
+            return
+        self.log("rollout", "bake_start", detail=f"{hours:g}h")
+        yield self.env.timeout(hours * 60.0) | self.stop_event
+
+    # ------------------------------------------------------------------ the run
+
+    def run(self) -> dict:
+        """Run to the end; returns the replication record (see ``records.REPLICATION_FIELDS``)."""
+        self.start_archives()
+        main = self.env.process(self.strategy.run(self))
+        self.env.run(until=main)
+        self.account()
+        end = self.env.now
+        return self._record(end)
+
+    def _record(self, end: float) -> dict:
+        final = []
+        for k in range(self.prep.n):
+            if self.reverted[k] and not self.upgraded[k]:
+                final.append("rolled_back")
+            elif self.upgraded[k]:
+                final.append("upgraded")
+            elif self.failed_final[k]:
+                final.append("failed")
+            else:
+                final.append("not_started")
+        self.final = final
+        counts = {s: final.count(s) for s in FINAL_STATES}
+        started = self.started_at if self.started_at is not None else end
+        finished = self.completed_at if (self.completed_at is not None and not self.stopped) else end
+        return {
+            "started_at_min": float(started),
+            "finished_at_min": float(finished),
+            "duration_min": float(max(finished - started, 0.0)),
+            "downtime_min": float(self.downtime_min),
+            "region_downtime_min": float(sum(r.down_min for r in self.regions.values())),
+            "sla_breach_min": float(sum(r.breach_min for r in self.regions.values())),
+            "unserved_requests": float(sum(r.unserved for r in self.regions.values())),
+            "error_requests": float(sum(r.errors for r in self.regions.values())),
+            "max_error_rate_pct": float(self.max_error_rate * 100),
+            "nodes_failed": int(self.nodes_failed),
+            "rolled_back": bool(self.stopped),
+            "rollback_reason": self.reason,
+            "window_overruns": int(self.window_overruns),
+            "overrun_min": float(self.overrun_min),
+            "migration_min": float(self.migration_min),
+            "extra_node_hours": float(self.extra_node_min / 60.0),
+            "defect": self.defect,
+            "defect_shipped": bool(self.defect and not self.stopped and counts["upgraded"] > 0),
+            "horizon_exceeded": bool(self.horizon_hit),
+            "completed": bool(counts["upgraded"] == self.prep.n and not self.stopped),
+            "completed_fraction": counts["upgraded"] / self.prep.n,
+            "nodes_upgraded": counts["upgraded"],
+            "nodes_final_failed": counts["failed"],
+            "nodes_rolled_back": counts["rolled_back"],
+            "nodes_not_started": counts["not_started"],
+        }

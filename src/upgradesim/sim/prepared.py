@@ -1,0 +1,219 @@
+"""What every replication of a plan shares, computed once per process: nodes, tier order,
+window calendars, demand per UTC hour, and cached capacity curves."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from ..errors import SimulationError
+from ..plan.calendar import WindowCalendar, region_calendar
+from ..plan.model import Plan
+from .capacity import response_tail_array
+from .distributions import planning_min
+
+__all__ = ["NodeSpec", "Prepared", "prepare", "TIER_PRIORITY"]
+
+# tie-break of the tier order where the dependency graph leaves a choice
+TIER_PRIORITY = ("db", "database", "middleware", "cache", "broker", "app", "web", "lb")
+EXTRA_HOURS = 24 * 21  # demand beyond the horizon, for rollouts that overrun it
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """One node of the fleet. ``k`` is its position in the canonical order (by id)."""
+
+    k: int
+    id: str
+    region: str
+    tier: str
+    index: int
+
+
+@dataclass(frozen=True)
+class CapacityCurve:
+    """Cumulative per-hour sums for one region in one capacity state."""
+
+    breach_min: np.ndarray  # cumulative minutes with p95 above target, at each hour boundary
+    unserved: np.ndarray  # cumulative unserved requests
+    breach_rate: np.ndarray  # minutes of breach per minute, per hour (0 or 1)
+    unserved_rate: np.ndarray  # unserved requests per minute, per hour
+
+
+@dataclass
+class Prepared:
+    """A plan made ready for simulation. Build with :func:`prepare`; shared by replications."""
+
+    plan: Plan
+    nodes: tuple[NodeSpec, ...]
+    regions: tuple[str, ...]
+    tiers: tuple[str, ...]  # fleet tiers with at least one node
+    sequence: dict[str, tuple[tuple[str, ...], ...]]  # sequencing -> groups of tiers, in order
+    calendars: dict[str, WindowCalendar]
+    demand: dict[str, np.ndarray]  # requests/s per UTC hour since start (floored to the hour)
+    cum_demand: dict[str, np.ndarray]  # cumulative requests at each hour boundary
+    hour0_min: float  # simulation minute of hour index 0 (<= 0)
+    by_region_tier: dict[tuple[str, str], tuple[int, ...]]
+    bottleneck: str
+    defect_tiers: frozenset[str]
+    servers_per_node: float
+    mu_per_s: float
+    target_s: float
+    capacity_new_factor: float
+    _curves: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def n(self) -> int:
+        return len(self.nodes)
+
+    def estimate_min(self, groups: tuple[tuple[str, ...], ...], with_migration: bool) -> float:
+        """Planning duration (95th percentiles) of upgrading ``groups`` of tiers in sequence."""
+        total = 0.0
+        for group in groups:
+            total += max(planning_min(self.plan.tiers[t].upgrade_min) for t in group)
+        if with_migration and self.plan.migration is not None:
+            total += self.migration_estimate_min()
+        return total
+
+    def migration_estimate_min(self) -> float:
+        m = self.plan.migration
+        if m is None:
+            return 0.0
+        rows = m.rows * (1 - m.data.archive_fraction if m.data.mode == "archive_first" else 1)
+        return rows / m.rows_per_s / 60.0 + planning_min(m.long_transactions.hold_min)
+
+    def hour_index(self, t: float) -> int:
+        return int((t - self.hour0_min) // 60)
+
+    def curve(self, region: str, servers: int, cap_other: float) -> CapacityCurve:
+        """Breach and unserved demand per hour for a region in one capacity state (cached)."""
+        key = (region, servers, round(cap_other, 6))
+        found = self._curves.get(key)
+        if found is not None:
+            return found
+        lam = self.demand[region]
+        mu = self.mu_per_s
+        limit = min(servers * mu, cap_other)
+        tail = response_tail_array(self.target_s, servers, np.minimum(lam, cap_other), mu)
+        breach = ((tail > 0.05) | (lam >= limit)) & (lam > 0)
+        unserved = np.maximum(lam - limit, 0.0) * 60.0  # per minute
+        breach_rate = breach.astype(float)
+        curve = CapacityCurve(
+            breach_min=np.concatenate([[0.0], np.cumsum(breach_rate * 60.0)]),
+            unserved=np.concatenate([[0.0], np.cumsum(unserved * 60.0)]),
+            breach_rate=breach_rate,
+            unserved_rate=unserved,
+        )
+        if len(self._curves) < 20_000:
+            self._curves[key] = curve
+        return curve
+
+    def integrate(self, cum: np.ndarray, rate: np.ndarray, t0: float, t1: float) -> float:
+        """Integral over [t0, t1) minutes of a per-hour piecewise-constant ``rate`` with cumsum ``cum``."""
+        return self._at(cum, rate, t1) - self._at(cum, rate, t0)
+
+    def _at(self, cum: np.ndarray, rate: np.ndarray, t: float) -> float:
+        x = t - self.hour0_min
+        h = int(x // 60)
+        last = len(rate) - 1
+        if h > last:  # beyond the table: extend the last hour's rate
+            return float(cum[last + 1] + (x - 60.0 * (last + 1)) * rate[last])
+        return float(cum[h] + (x - 60.0 * h) * rate[h])
+
+
+def prepare(plan: Plan, demand: dict[str, list[float]] | None = None) -> Prepared:
+    """Make ``plan`` ready for simulation.
+
+    ``demand`` gives, for regions whose traffic comes from a telemetry metric, 168 requests/s
+    values by local hour of week (Monday 00:00 first), e.g. from the store's baseline.
+    """
+    nodes = []
+    for region in plan.regions:
+        for tier, count in region.nodes.items():
+            for i in range(count):
+                nodes.append((f"{region.name}/{tier}/{i + 1:03d}", region.name, tier, i))
+    nodes.sort(key=lambda n: n[0])
+    specs = tuple(NodeSpec(k, *n) for k, n in enumerate(nodes))
+    by_rt: dict[tuple[str, str], list[int]] = {}
+    for spec in specs:
+        by_rt.setdefault((spec.region, spec.tier), []).append(spec.k)
+    for ks in by_rt.values():
+        ks.sort(key=lambda k: specs[k].index)
+    tiers = tuple(t for t in plan.tiers if any(r.nodes.get(t, 0) for r in plan.regions))
+
+    bottleneck = plan.service.bottleneck_tier or ("app" if "app" in tiers else max(
+        tiers, key=lambda t: sum(r.nodes.get(t, 0) for r in plan.regions)))
+    start = plan.calendar.start_utc
+    hour0 = pd.Timestamp(start).floor("h")
+    hour0_min = (hour0 - pd.Timestamp(start)).total_seconds() / 60.0
+    hours = int(math.ceil(plan.calendar.horizon_days * 24)) + EXTRA_HOURS
+    utc = pd.date_range(hour0, periods=hours, freq="h")
+    demand_arr, cum = {}, {}
+    for region in plan.regions:
+        local = utc.tz_convert(region.tz)
+        if region.traffic.hourly_rps is not None:
+            profile = np.asarray(region.traffic.hourly_rps, dtype=float)
+            values = profile[np.asarray(local.hour)] * np.where(
+                np.asarray(local.day_of_week) >= 5, region.traffic.weekend_factor, 1.0)
+        else:
+            week = (demand or {}).get(region.name)
+            if week is None or len(week) != 168:
+                raise SimulationError(
+                    f"regions[{region.name}].traffic.metric(={region.traffic.metric}): demand comes from "
+                    "telemetry; pass demand={region: 168 hour-of-week values} (from the store's baseline)")
+            values = np.asarray(week, dtype=float)[np.asarray(local.day_of_week) * 24 + np.asarray(local.hour)]
+        demand_arr[region.name] = values
+        cum[region.name] = np.concatenate([[0.0], np.cumsum(values * 3600.0)])
+    service_s = plan.service.service_time_ms / 1000.0
+    return Prepared(
+        plan=plan,
+        nodes=specs,
+        regions=tuple(r.name for r in plan.regions),
+        tiers=tiers,
+        sequence={"sequential": _tier_order(plan, tiers, sequential=True),
+                  "simultaneous": _tier_order(plan, tiers, sequential=False)},
+        calendars={r.name: region_calendar(plan, r) for r in plan.regions},
+        demand=demand_arr,
+        cum_demand=cum,
+        hour0_min=hour0_min,
+        by_region_tier={k: tuple(v) for k, v in by_rt.items()},
+        bottleneck=bottleneck,
+        defect_tiers=frozenset(plan.release.defect_tiers or (bottleneck,)),
+        servers_per_node=plan.tiers[bottleneck].capacity_rps * service_s,
+        mu_per_s=1.0 / service_s,
+        target_s=plan.service.p95_latency_ms / 1000.0,
+        capacity_new_factor=1.0 / (1.0 + plan.release.overheads.cpu_pct / 100.0),
+    )
+
+
+def _tier_order(plan: Plan, tiers: tuple[str, ...], *, sequential: bool) -> tuple[tuple[str, ...], ...]:
+    """Tiers in upgrade order: a tier after the tiers its components depend on (dependencies first)."""
+    tier_of = {c.name: c.tier for c in plan.components}
+    graph = nx.DiGraph()
+    graph.add_nodes_from(tiers)
+    for comp in plan.components:
+        for dep in comp.depends_on:
+            a, b = comp.tier, tier_of.get(dep.name)
+            if a in tiers and b in tiers and a != b:
+                graph.add_edge(b, a)  # b before a
+    for tier, behaviour in plan.tiers.items():
+        for other in behaviour.after:
+            if tier in tiers and other in tiers:
+                graph.add_edge(other, tier)
+    if not nx.is_directed_acyclic_graph(graph):
+        cycle = nx.find_cycle(graph)
+        names = [u for u, _ in cycle] + [cycle[0][0]]
+        raise SimulationError(
+            f"tier order has a cycle: {' -> '.join(names)} (components of these tiers depend on each other); "
+            "set tiers.<tier>.after to state the order")
+
+    def priority(t: str) -> tuple[int, str]:
+        return (TIER_PRIORITY.index(t) if t in TIER_PRIORITY else len(TIER_PRIORITY), t)
+
+    if sequential:
+        return tuple((t,) for t in nx.lexicographical_topological_sort(graph, key=lambda t: priority(t)))
+    return tuple(tuple(sorted(g, key=priority)) for g in nx.topological_generations(graph))

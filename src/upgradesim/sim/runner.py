@@ -1,0 +1,229 @@
+"""Monte Carlo over replications: one SeedSequence child per replication, common random numbers
+across strategies, local processes or a Dask cluster, identical results whatever the workers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SimulationError
+from ..plan import Plan, plan_hash
+from .model import Rollout
+from .prepared import Prepared, prepare
+from .records import EVENT_FIELDS, REPLICATION_FIELDS
+from .stats import mean_ci, quantile_ci, wilson
+from .strategies import build_strategy
+
+__all__ = ["SimulationResult", "simulate", "compare", "run_replication", "summarize"]
+
+_PREPARED: dict[tuple, Prepared] = {}  # per-process cache of prepared plans (not configuration)
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Replication records, a few replications' events, and the summary with 95% intervals."""
+
+    replications: pd.DataFrame
+    events: pd.DataFrame
+    summary: pd.DataFrame
+    meta: dict = field(default_factory=dict)
+
+    def table(self) -> pd.DataFrame:
+        """One row per strategy, one column per figure (estimate), for printing."""
+        return self.summary.pivot(index="strategy", columns="figure", values="estimate").loc[
+            list(dict.fromkeys(self.summary["strategy"]))]
+
+    def to_parquet(self, path: str | os.PathLike) -> list[Path]:
+        """Write replications to ``path`` and events and summary beside it; returns the paths."""
+        path = Path(path)
+        out = [path, path.with_name(path.stem + ".events.parquet"), path.with_name(path.stem + ".summary.parquet")]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        meta = {k: str(v) for k, v in self.meta.items()}
+        for frame, target in zip((self.replications, self.events, self.summary), out, strict=True):
+            frame = frame.copy()
+            frame.attrs = meta
+            frame.to_parquet(target, index=False)
+        return out
+
+
+def _prepared(plan: Plan, demand) -> Prepared:
+    key = (plan_hash(plan), repr(sorted((demand or {}).items())))
+    found = _PREPARED.get(key)
+    if found is None:
+        if len(_PREPARED) > 8:
+            _PREPARED.clear()
+        found = _PREPARED[key] = prepare(plan, demand)
+    return found
+
+
+def _root_entropy(seed) -> int:
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(0, 2**63))
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0:
+        return int(seed)
+    raise SimulationError(f"seed(={seed!r}) must be a non-negative int or a numpy Generator")
+
+
+def run_replication(prep: Prepared, strategy: str, seed: int, replication: int, *, keep_events: bool = False):
+    """One replication: (record, events). Its random inputs depend only on seed and replication."""
+    child = np.random.SeedSequence(seed, spawn_key=(replication,))
+    rollout = Rollout(prep, build_strategy(prep.plan, strategy), child, keep_events=keep_events)
+    record = rollout.run()
+    record = {"strategy": strategy, "replication": replication, "seed": seed, **record}
+    return record, rollout.events or []
+
+
+def _chunk(plan: Plan, demand, strategies: tuple[str, ...], seed: int, indices: range, keep_events: int):
+    prep = _prepared(plan, demand)
+    records, events = [], []
+    for strategy in strategies:
+        for i in indices:
+            record, evs = run_replication(prep, strategy, seed, i, keep_events=i < keep_events)
+            records.append(record)
+            events.extend((strategy, i, *e) for e in evs)
+    return records, events
+
+
+def compare(
+    plan: Plan,
+    strategies: list[str] | None = None,
+    *,
+    replications: int = 1000,
+    seed=0,
+    workers: int = 1,
+    scheduler: str | None = None,
+    keep_events: int = 3,
+    demand: dict[str, list[float]] | None = None,
+    progress: bool | None = None,
+) -> SimulationResult:
+    """Simulate several strategies of ``plan`` on the same replication seeds.
+
+    Parameters
+    ----------
+    plan : Plan
+    strategies : list of str, optional
+        Names of the plan's strategies; all of them when None.
+    replications : int
+        Replications per strategy.
+    seed : int or numpy.random.Generator
+        Root seed; replication ``i`` uses ``SeedSequence(seed, spawn_key=(i,))`` in every strategy.
+    workers : int
+        Local processes (1 runs in this process). Results do not depend on it.
+    scheduler : str, optional
+        Address of a Dask distributed scheduler (``tcp://host:8786``); overrides ``workers``.
+    keep_events : int
+        Event logs are kept for the first ``keep_events`` replications only.
+    demand : dict, optional
+        168 hour-of-week requests/s per region whose traffic comes from a telemetry metric.
+    progress : bool, optional
+        A tqdm bar; by default on a terminal outside CI.
+
+    Examples
+    --------
+    >>> from upgradesim import load_plan, sample_plan_path, compare
+    >>> result = compare(load_plan(sample_plan_path()), ["rolling-4", "big-bang"], replications=20, seed=1)
+    >>> sorted(result.replications["strategy"].unique())
+    ['big-bang', 'rolling-4']
+    """
+    names = tuple(strategies or [s.name for s in plan.strategies])
+    for name in names:
+        try:
+            plan.strategy(name)
+        except KeyError as exc:
+            raise SimulationError(str(exc).strip("'\"")) from None
+    if replications < 1:
+        raise SimulationError(f"replications(={replications}) must be >= 1")
+    if workers < 1:
+        raise SimulationError(f"workers(={workers}) must be >= 1")
+    root = _root_entropy(seed)
+    _prepared(plan, demand)  # fail early, in this process, on a plan that cannot run
+    chunks = _split(replications, 1 if (workers == 1 and not scheduler) else max(workers * 4, 8))
+    show = (sys.stderr.isatty() and not os.environ.get("CI")) if progress is None else progress
+    started = dt.datetime.now(dt.UTC)
+    results = _execute(plan, demand, names, root, chunks, keep_events, workers, scheduler, show)
+    records = [r for recs, _ in results for r in recs]
+    events = [e for _, evs in results for e in evs]
+    reps = pd.DataFrame.from_records(records, columns=list(REPLICATION_FIELDS))
+    reps = reps.sort_values(["strategy", "replication"], key=lambda s: s.map(names.index) if s.name == "strategy" else s,
+                            kind="stable").reset_index(drop=True)
+    ev = pd.DataFrame.from_records(events, columns=list(EVENT_FIELDS))
+    from .. import __version__
+
+    meta = {"plan": plan.name, "plan_hash": plan_hash(plan), "seed": root, "replications": replications,
+            "strategies": ",".join(names), "package_version": __version__, "created_at": started.isoformat()}
+    return SimulationResult(reps, ev, summarize(reps), meta)
+
+
+def simulate(plan: Plan, strategy: str, replications: int = 1000, seed=0, workers: int = 1, **kwargs) -> SimulationResult:
+    """Simulate one strategy of ``plan``; see :func:`compare` for the parameters."""
+    return compare(plan, [strategy], replications=replications, seed=seed, workers=workers, **kwargs)
+
+
+def _split(n: int, parts: int) -> list[range]:
+    parts = max(1, min(parts, n))
+    bounds = np.linspace(0, n, parts + 1).astype(int)
+    return [range(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+
+
+def _execute(plan, demand, names, root, chunks, keep_events, workers, scheduler, show):
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(chunks), desc="replication batches", disable=not show, leave=False)
+    try:
+        if scheduler:
+            from distributed import Client, as_completed
+
+            with Client(scheduler) as client:
+                plan_f = client.scatter(plan, broadcast=True)
+                futures = [client.submit(_chunk, plan_f, demand, names, root, c, keep_events, pure=False) for c in chunks]
+                for _ in as_completed(futures):
+                    bar.update()
+                return client.gather(futures)
+        if workers == 1:
+            out = []
+            for c in chunks:
+                out.append(_chunk(plan, demand, names, root, c, keep_events))
+                bar.update()
+            return out
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(_chunk, plan, demand, names, root, c, keep_events) for c in chunks]
+            out = []
+            for f in futures:
+                out.append(f.result())
+                bar.update()
+            return out
+    finally:
+        bar.close()
+
+
+FIGURES = ("duration_min", "duration_p50_min", "duration_p95_min", "downtime_min", "sla_breach_min",
+           "unserved_requests", "extra_node_hours", "p_rollback", "p_overrun", "p_complete", "p_defect_shipped")
+
+
+def summarize(reps: pd.DataFrame) -> pd.DataFrame:
+    """Means with t intervals, quantiles with order-statistic intervals, proportions with Wilson."""
+    rows = []
+    for strategy, g in reps.groupby("strategy", sort=False):
+        n = len(g)
+
+        def add(figure, triple):
+            rows.append({"strategy": strategy, "figure": figure, "estimate": triple[0], "low": triple[1],
+                         "high": triple[2], "n": n})
+
+        add("duration_min", mean_ci(g["duration_min"]))
+        add("duration_p50_min", quantile_ci(g["duration_min"], 0.5))
+        add("duration_p95_min", quantile_ci(g["duration_min"], 0.95))
+        for col in ("downtime_min", "sla_breach_min", "unserved_requests", "extra_node_hours"):
+            add(col, mean_ci(g[col]))
+        add("p_rollback", wilson(int(g["rolled_back"].sum()), n))
+        add("p_overrun", wilson(int((g["window_overruns"] > 0).sum()), n))
+        add("p_complete", wilson(int(g["completed"].sum()), n))
+        add("p_defect_shipped", wilson(int(g["defect_shipped"].sum()), n))
+    return pd.DataFrame(rows, columns=["strategy", "figure", "estimate", "low", "high", "n"])
