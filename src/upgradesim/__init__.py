@@ -17,6 +17,15 @@ from .errors import (
 )
 from .plan import Plan, load_plan, parse_plan, plan_hash, plan_schema, summarize_plan
 from .sample import sample_plan_path, write_sample
+from .sim import (
+    EVENT_FIELDS,
+    REPLICATION_FIELDS,
+    SimulationResult,
+    check_tolerance,
+    compare,
+    recommend,
+    simulate,
+)
 
 try:
     __version__ = _version("upgradesim")
@@ -40,6 +49,14 @@ __all__ = [
     "plan_hash",
     "plan_schema",
     "summarize_plan",
+    # simulation
+    "simulate",
+    "compare",
+    "SimulationResult",
+    "check_tolerance",
+    "recommend",
+    "REPLICATION_FIELDS",
+    "EVENT_FIELDS",
     # sample estate
     "sample_plan_path",
     "write_sample",

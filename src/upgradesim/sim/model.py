@@ -137,7 +137,7 @@ class Rollout:
 
     def log(self, node: str, event: str, **extra) -> None:
         if self.events is not None:
-            self.events.append((node, event, round(self.env.now, 6), extra.get("region", ""), extra.get("detail", "")))
+            self.events.append((node, event, float(self.env.now), extra.get("region", ""), extra.get("detail", "")))
 
     def account(self) -> None:
         """Integrate every region's capacity state from the last change until now."""
@@ -226,7 +226,7 @@ class Rollout:
         elif state == NEW:
             reg.new[spec.tier] += 1
         reg.err[spec.tier] += self._share(k, state)
-        if state == NEW and self.exposed_at is None:
+        if state == NEW and self.exposed_at is None and spec.tier in self.prep.defect_tiers:
             self.expose()
         if state in (BAD, NEW):
             self.check_error_rate()
@@ -349,9 +349,9 @@ class Rollout:
                 continue
             results = yield simpy.AllOf(env, [env.process(self.node_upgrade(k)) for k in members])
             failed += sum(1 for v in results.values() if not v)
-            if mig_tier is not None and not self.regions[region].migrated and self._tier_done(region, mig_tier):
-                if any(spec[k].tier == mig_tier for k in members):
-                    yield from self.migrate(region)
+            if (mig_tier is not None and not self.regions[region].migrated and self._tier_done(region, mig_tier)
+                    and any(spec[k].tier == mig_tier for k in members)):
+                yield from self.migrate(region)
             if self.stopped:
                 break
         if outage:

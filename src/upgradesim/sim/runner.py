@@ -213,7 +213,7 @@ def summarize(reps: pd.DataFrame) -> pd.DataFrame:
     for strategy, g in reps.groupby("strategy", sort=False):
         n = len(g)
 
-        def add(figure, triple):
+        def add(figure, triple, strategy=strategy, n=n):
             rows.append({"strategy": strategy, "figure": figure, "estimate": triple[0], "low": triple[1],
                          "high": triple[2], "n": n})
 

@@ -40,7 +40,7 @@ class StrategyModel:
     def finish(self, ro: Rollout):
         if ro.stopped:
             yield from self.rollback(ro)
-        else:
+        elif ro.completed_at is None:
             ro.completed_at = ro.env.now
 
     def rollback(self, ro: Rollout):
@@ -244,42 +244,39 @@ class _NewStackModel(StrategyModel):
 class BlueGreenModel(_NewStackModel):
     """Green is built and migrated off-line, traffic switches in a window, blue stays for switch-back."""
 
-    def run(self, ro: Rollout):
+    def execute(self, ro: Rollout, scope):
         env = ro.env
         built_at = env.now
         cut: dict[str, list[int]] = {}
 
         def region(r):
-            ks = yield from self._build(ro, r, None)
-            if ro.stopped:
+            ks = yield from self._build(ro, r, scope)
+            if ro.stopped or not ks:
                 return
             if (yield from self._cutover(ro, r, ks)):
                 cut[r] = ks
 
         yield simpy.AllOf(env, [env.process(region(r)) for r in ro.prep.regions])
-        n = ro.prep.n
-        if not ro.stopped and len(cut) == len(ro.prep.regions):
-            ro.completed_at = env.now
-            ro.extra_node_min += n * (env.now - built_at)
-            kept = env.now
-            yield from ro.bake(self.spec.keep_blue_h)
-            ro.extra_node_min += n * (env.now - kept)
-        else:
-            ro.extra_node_min += n * (env.now - built_at)
-        if ro.stopped:
-            yield from self.rollback(ro)
+        stack = sum(len(ks) for ks in cut.values()) or _scope_size(ro, scope)
+        ro.extra_node_min += stack * (env.now - built_at)
+        if ro.stopped or any(not ro.upgraded[k] for k in _scope(ro, scope)):
+            return
+        ro.completed_at = env.now
+        kept = env.now
+        yield from ro.bake(self.spec.keep_blue_h)  # blue stays up: a trigger now switches back at once
+        ro.extra_node_min += stack * (env.now - kept)
 
 
 class ParallelRunModel(_NewStackModel):
     """Old and new run side by side on mirrored traffic for run_days, then the old is retired."""
 
-    def run(self, ro: Rollout):
+    def execute(self, ro: Rollout, scope):
         env = ro.env
         began = env.now
         stacks: dict[str, list[int]] = {}
 
         def build(r):
-            stacks[r] = yield from self._build(ro, r, None)
+            stacks[r] = yield from self._build(ro, r, scope)
 
         yield simpy.AllOf(env, [env.process(build(r)) for r in ro.prep.regions])
         if not ro.stopped:
@@ -289,12 +286,16 @@ class ParallelRunModel(_NewStackModel):
             if not ro.stopped and ro.defect and ro.manifested:
                 ro.trigger("parallel_run_mismatch")
         if not ro.stopped:
-            yield simpy.AllOf(env, [env.process(self._cutover(ro, r, ks)) for r, ks in stacks.items()])
-            if all(ro.upgraded[s.k] for s in ro.prep.nodes):
-                ro.completed_at = env.now
-        ro.extra_node_min += ro.prep.n * (env.now - began)
-        if ro.stopped:
-            yield from self.rollback(ro)
+            yield simpy.AllOf(env, [env.process(self._cutover(ro, r, ks)) for r, ks in stacks.items() if ks])
+        ro.extra_node_min += _scope_size(ro, scope) * (env.now - began)
+
+
+def _scope(ro: Rollout, scope) -> list[int]:
+    return [s.k for s in ro.prep.nodes if scope is None or s.k in scope]
+
+
+def _scope_size(ro: Rollout, scope) -> int:
+    return ro.prep.n if scope is None else len(scope)
 
 
 MODELS = {
