@@ -36,7 +36,7 @@ def streams(seed: np.random.SeedSequence) -> dict[str, np.random.Generator]:
 
 class _Region:
     __slots__ = ("name", "total", "old", "new", "err", "down", "breach_min", "unserved", "errors", "down_min",
-                 "migrated", "archive_done_at")
+                 "migrated", "archive_done_at", "last_t", "curve", "is_down", "err_rate")
 
     def __init__(self, name: str, totals: dict[str, int]):
         self.name = name
@@ -51,6 +51,10 @@ class _Region:
         self.down_min = 0.0
         self.migrated = False
         self.archive_done_at = 0.0
+        self.last_t = 0.0  # accounted up to here
+        self.curve = None  # capacity curve of the current state; None after a change
+        self.is_down = False
+        self.err_rate = 0.0
 
 
 class Rollout:
@@ -77,7 +81,8 @@ class Rollout:
         self.stop_event = self.env.event()
         self.stopped = False
         self.reason = ""
-        self.last_t = 0.0
+        self.down_regions = 0
+        self.down_since = 0.0
         self.started_at: float | None = None
         self.completed_at: float | None = None
         self.nodes_failed = 0  # failed attempts
@@ -140,36 +145,45 @@ class Rollout:
             self.events.append((node, event, float(self.env.now), extra.get("region", ""), extra.get("detail", "")))
 
     def account(self) -> None:
-        """Integrate every region's capacity state from the last change until now."""
+        """Integrate every region's capacity state up to now (at the end, and before global changes)."""
+        for reg in self.regions.values():
+            self._account(reg)
+
+    def _account(self, reg: _Region) -> None:
+        """Integrate one region from its last change until now: its state was constant meanwhile."""
         now = self.env.now
-        t0 = self.last_t
+        t0 = reg.last_t
         if now <= t0:
             return
         prep = self.prep
-        any_down = False
-        for reg in self.regions.values():
-            if self._is_down(reg):
-                any_down = True
-                reg.down_min += now - t0
-                reg.unserved += prep.integrate(prep.cum_demand[reg.name], prep.demand[reg.name] * 60.0, t0, now)
-                continue
-            curve = prep.curve(reg.name, *self._capacity(reg))
-            reg.breach_min += prep.integrate(curve.breach_min, curve.breach_rate, t0, now)
-            reg.unserved += prep.integrate(curve.unserved, curve.unserved_rate, t0, now)
-            rate = self._error_rate(reg)
-            if rate > 0:
-                reg.errors += rate * prep.integrate(prep.cum_demand[reg.name], prep.demand[reg.name] * 60.0, t0, now)
-        if any_down:
-            self.downtime_min += now - t0
-        self.last_t = now
+        reg.last_t = now
+        if reg.is_down:
+            reg.down_min += now - t0
+            reg.unserved += prep.integrate(prep.cum_demand[reg.name], prep.demand_per_min[reg.name], t0, now)
+            return
+        curve = reg.curve
+        if curve is None:
+            curve = reg.curve = prep.curve(reg.name, *self._capacity(reg))
+        reg.breach_min += prep.integrate(curve.breach_min, curve.breach_rate, t0, now)
+        reg.unserved += prep.integrate(curve.unserved, curve.unserved_rate, t0, now)
+        if reg.err_rate > 0:
+            reg.errors += reg.err_rate * prep.integrate(prep.cum_demand[reg.name], prep.demand_per_min[reg.name], t0, now)
         limit = self.policy.sla_breach_min
-        if limit is not None and not self.stopped and any(r.breach_min > limit for r in self.regions.values()):
+        if limit is not None and reg.breach_min > limit and not self.stopped:
             self.trigger("sla_breach")
 
-    def _is_down(self, reg: _Region) -> bool:
-        if reg.down > 0:
-            return True
-        return any(reg.old[t] + reg.new[t] == 0 for t in reg.total)
+    def _refresh(self, reg: _Region) -> None:
+        """After a change of ``reg``: new capacity curve on demand, down flag, error rate, union downtime."""
+        reg.curve = None
+        reg.err_rate = self._error_rate(reg)
+        down = reg.down > 0 or any(reg.old[t] + reg.new[t] == 0 for t in reg.total)
+        if down != reg.is_down:
+            now = self.env.now
+            if self.down_regions > 0:
+                self.downtime_min += now - self.down_since
+            self.down_since = now
+            self.down_regions += 1 if down else -1
+            reg.is_down = down
 
     def _capacity(self, reg: _Region) -> tuple[int, float]:
         prep = self.prep
@@ -192,13 +206,14 @@ class Rollout:
         return worst
 
     def fleet_error_rate(self) -> float:
-        h = min(self.prep.hour_index(self.env.now), len(next(iter(self.prep.demand.values()))) - 1)
+        prep = self.prep
+        h = min(prep.hour_index(self.env.now), prep.hours - 1)
         num = den = 0.0
         for reg in self.regions.values():
-            if self._is_down(reg):
+            if reg.is_down:
                 continue
-            lam = self.prep.demand[reg.name][h]
-            num += lam * self._error_rate(reg)
+            lam = prep.demand[reg.name][h]
+            num += lam * reg.err_rate
             den += lam
         return num / den if den else 0.0
 
@@ -211,24 +226,27 @@ class Rollout:
 
     def set_state(self, k: int, state: int) -> None:
         """Move node k to a service state, accounting first and checking the error-rate trigger."""
-        self.account()
         spec = self.prep.nodes[k]
         reg = self.regions[spec.region]
+        self._account(reg)
         before = self.where[k]
-        reg.err[spec.tier] -= self._share(k, before)
-        if before in (OLD, BAD):
-            reg.old[spec.tier] -= 1
-        elif before == NEW:
-            reg.new[spec.tier] -= 1
+        tier = spec.tier
+        lost = self._share(k, before)
+        gained = self._share(k, state)
+        reg.err[tier] += gained - lost
+        if before == NEW:
+            reg.new[tier] -= 1
+        elif before != OUT:
+            reg.old[tier] -= 1
         self.where[k] = state
-        if state in (OLD, BAD):
-            reg.old[spec.tier] += 1
-        elif state == NEW:
-            reg.new[spec.tier] += 1
-        reg.err[spec.tier] += self._share(k, state)
-        if state == NEW and self.exposed_at is None and spec.tier in self.prep.defect_tiers:
+        if state == NEW:
+            reg.new[tier] += 1
+        elif state != OUT:
+            reg.old[tier] += 1
+        self._refresh(reg)
+        if state == NEW and self.exposed_at is None and tier in self.prep.defect_tiers:
             self.expose()
-        if state in (BAD, NEW):
+        if gained > 0:
             self.check_error_rate()
 
     def check_error_rate(self) -> None:
@@ -239,8 +257,10 @@ class Rollout:
             self.trigger("error_rate")
 
     def force_down(self, region: str, delta: int) -> None:
-        self.account()
-        self.regions[region].down += delta
+        reg = self.regions[region]
+        self._account(reg)
+        reg.down += delta
+        self._refresh(reg)
 
     def expose(self) -> None:
         """The release meets production traffic: the defect clock starts."""
@@ -261,6 +281,8 @@ class Rollout:
         for k, state in enumerate(self.where):
             spec = self.prep.nodes[k]
             self.regions[spec.region].err[spec.tier] += self._share(k, state)
+        for reg in self.regions.values():
+            self._refresh(reg)
         self.check_error_rate()
 
     def trigger(self, reason: str) -> None:
@@ -469,6 +491,8 @@ class Rollout:
         self.env.run(until=main)
         self.account()
         end = self.env.now
+        if self.down_regions > 0:
+            self.downtime_min += end - self.down_since
         return self._record(end)
 
     def _record(self, end: float) -> dict:

@@ -56,6 +56,7 @@ class Prepared:
     calendars: dict[str, WindowCalendar]
     demand: dict[str, np.ndarray]  # requests/s per UTC hour since start (floored to the hour)
     cum_demand: dict[str, np.ndarray]  # cumulative requests at each hour boundary
+    demand_per_min: dict[str, np.ndarray]  # requests per minute, per hour
     hour0_min: float  # simulation minute of hour index 0 (<= 0)
     by_region_tier: dict[tuple[str, str], tuple[int, ...]]
     bottleneck: str
@@ -69,6 +70,10 @@ class Prepared:
     @property
     def n(self) -> int:
         return len(self.nodes)
+
+    @property
+    def hours(self) -> int:
+        return len(next(iter(self.demand.values())))
 
     def estimate_min(self, groups: tuple[tuple[str, ...], ...], with_migration: bool) -> float:
         """Planning duration (95th percentiles) of upgrading ``groups`` of tiers in sequence."""
@@ -179,6 +184,7 @@ def prepare(plan: Plan, demand: dict[str, list[float]] | None = None) -> Prepare
         calendars={r.name: region_calendar(plan, r) for r in plan.regions},
         demand=demand_arr,
         cum_demand=cum,
+        demand_per_min={r: v * 60.0 for r, v in demand_arr.items()},
         hour0_min=hour0_min,
         by_region_tier={k: tuple(v) for k, v in by_rt.items()},
         bottleneck=bottleneck,
