@@ -184,12 +184,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats and replications")
     args = parser.parse_args()
-    reps, repeats = (30, 1) if args.quick else (200, 3)
+    reps, repeats = (30, 1) if args.quick else (200, 5)
     plan = load_plan(sample_plan_path())
     results = {
         "per_strategy_reps_per_s_one_core": per_strategy(plan, reps, repeats),
         "against_bare_simpy_500_nodes": against_bare(max(reps // 2, 20), repeats),
-        "parallel": parallel(plan, 100 if args.quick else 400, repeats),
+        "parallel": parallel(plan, 100 if args.quick else 1000, repeats),
         "peak_memory": peak_memory(1000 if args.quick else 10_000),
         "full_compare": full_compare(plan, 100 if args.quick else 1000),
     }

@@ -36,7 +36,7 @@ def streams(seed: np.random.SeedSequence) -> dict[str, np.random.Generator]:
 
 class _Region:
     __slots__ = ("name", "total", "old", "new", "err", "down", "breach_min", "unserved", "errors", "down_min",
-                 "migrated", "archive_done_at", "last_t", "curve", "is_down", "err_rate")
+                 "migrated", "archive_done_at", "last_t", "curve", "is_down", "err_rate", "empty")
 
     def __init__(self, name: str, totals: dict[str, int]):
         self.name = name
@@ -55,6 +55,7 @@ class _Region:
         self.curve = None  # capacity curve of the current state; None after a change
         self.is_down = False
         self.err_rate = 0.0
+        self.empty = 0  # tiers with no node in service
 
 
 class Rollout:
@@ -164,19 +165,22 @@ class Rollout:
         curve = reg.curve
         if curve is None:
             curve = reg.curve = prep.curve(reg.name, *self._capacity(reg))
-        reg.breach_min += prep.integrate(curve.breach_min, curve.breach_rate, t0, now)
-        reg.unserved += prep.integrate(curve.unserved, curve.unserved_rate, t0, now)
+        if curve.any_breach:
+            reg.breach_min += prep.integrate(curve.breach_min, curve.breach_rate, t0, now)
+        if curve.any_unserved:
+            reg.unserved += prep.integrate(curve.unserved, curve.unserved_rate, t0, now)
         if reg.err_rate > 0:
             reg.errors += reg.err_rate * prep.integrate(prep.cum_demand[reg.name], prep.demand_per_min[reg.name], t0, now)
         limit = self.policy.sla_breach_min
         if limit is not None and reg.breach_min > limit and not self.stopped:
             self.trigger("sla_breach")
 
-    def _refresh(self, reg: _Region) -> None:
+    def _refresh(self, reg: _Region, errors_changed: bool = True) -> None:
         """After a change of ``reg``: new capacity curve on demand, down flag, error rate, union downtime."""
         reg.curve = None
-        reg.err_rate = self._error_rate(reg)
-        down = reg.down > 0 or any(reg.old[t] + reg.new[t] == 0 for t in reg.total)
+        if errors_changed:
+            reg.err_rate = self._error_rate(reg)
+        down = reg.down > 0 or reg.empty > 0
         if down != reg.is_down:
             now = self.env.now
             if self.down_regions > 0:
@@ -231,9 +235,11 @@ class Rollout:
         self._account(reg)
         before = self.where[k]
         tier = spec.tier
-        lost = self._share(k, before)
-        gained = self._share(k, state)
-        reg.err[tier] += gained - lost
+        lost = self._share(k, before) if before in (BAD, NEW) else 0.0
+        gained = self._share(k, state) if state in (BAD, NEW) else 0.0
+        if lost or gained:
+            reg.err[tier] += gained - lost
+        serving = reg.old[tier] + reg.new[tier]
         if before == NEW:
             reg.new[tier] -= 1
         elif before != OUT:
@@ -243,7 +249,10 @@ class Rollout:
             reg.new[tier] += 1
         elif state != OUT:
             reg.old[tier] += 1
-        self._refresh(reg)
+        now_serving = reg.old[tier] + reg.new[tier]
+        if (serving == 0) != (now_serving == 0):
+            reg.empty += 1 if now_serving == 0 else -1
+        self._refresh(reg, errors_changed=bool(lost or gained or reg.err_rate))
         if state == NEW and self.exposed_at is None and tier in self.prep.defect_tiers:
             self.expose()
         if gained > 0:

@@ -42,6 +42,8 @@ class CapacityCurve:
     unserved: np.ndarray  # cumulative unserved requests
     breach_rate: np.ndarray  # minutes of breach per minute, per hour (0 or 1)
     unserved_rate: np.ndarray  # unserved requests per minute, per hour
+    any_breach: bool  # False: the integrals are zero whatever the interval (the common case)
+    any_unserved: bool
 
 
 @dataclass
@@ -112,6 +114,8 @@ class Prepared:
             unserved=np.concatenate([[0.0], np.cumsum(unserved * 60.0)]),
             breach_rate=breach_rate,
             unserved_rate=unserved,
+            any_breach=bool(breach.any()),
+            any_unserved=bool((unserved > 0).any()),
         )
         if len(self._curves) < 20_000:
             self._curves[key] = curve
