@@ -100,6 +100,8 @@ def _sim_options(func):
         click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
                      help="Write replications (and .events/.summary) as Parquet."),
         click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of a table."),
+        click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                     help="Also store the results in this DuckDB store."),
     ]):
         func = option(func)
     return func
@@ -143,16 +145,26 @@ def _format_table(summary) -> str:
 @_sim_options
 @_user_errors
 def simulate(plan: Path, strategy: str, replications: int, seed: int, workers: int, scheduler: str | None,
-             out: Path | None, as_json: bool) -> None:
+             out: Path | None, as_json: bool, db: Path | None) -> None:
     """Simulate one strategy of PLAN as Monte Carlo."""
     from .plan import load_plan
     from .sim import simulate as run
 
     result = run(load_plan(plan), strategy, replications=replications, seed=seed, workers=workers, scheduler=scheduler)
+    _save(result, out, db)
+    _print_summary(result, as_json)
+
+
+def _save(result, out: Path | None, db: Path | None) -> None:
     if out:
         for path in result.to_parquet(out):
             click.echo(f"wrote {path}", err=True)
-    _print_summary(result, as_json)
+    if db:
+        from .store import Store
+
+        with Store(db) as store:
+            run_id = store.write_simulation(result)
+        click.echo(f"stored run {run_id} in {db}", err=True)
 
 
 @cli.command()
@@ -161,7 +173,7 @@ def simulate(plan: Path, strategy: str, replications: int, seed: int, workers: i
 @_sim_options
 @_user_errors
 def compare(plan: Path, strategies: str | None, replications: int, seed: int, workers: int, scheduler: str | None,
-            out: Path | None, as_json: bool) -> None:
+            out: Path | None, as_json: bool, db: Path | None) -> None:
     """Compare strategies of PLAN on common random numbers and name the best fit to the risk tolerance."""
     from .plan import load_plan
     from .sim import compare as run
@@ -170,9 +182,7 @@ def compare(plan: Path, strategies: str | None, replications: int, seed: int, wo
     loaded = load_plan(plan)
     names = [s.strip() for s in strategies.split(",") if s.strip()] if strategies else None
     result = run(loaded, names, replications=replications, seed=seed, workers=workers, scheduler=scheduler)
-    if out:
-        for path in result.to_parquet(out):
-            click.echo(f"wrote {path}", err=True)
+    _save(result, out, db)
     best, reason = recommend(result.summary, loaded.risk)
     _print_summary(result, as_json, {"recommendation": {"strategy": best, "reason": reason},
                                       "lines": [f"recommended: {best}: {reason}"]})
@@ -184,7 +194,7 @@ def compare(plan: Path, strategies: str | None, replications: int, seed: int, wo
 @_sim_options
 @_user_errors
 def check(plan: Path, strategy: str | None, replications: int, seed: int, workers: int, scheduler: str | None,
-          out: Path | None, as_json: bool) -> None:
+          out: Path | None, as_json: bool, db: Path | None) -> None:
     """Gate a pipeline: simulate the chosen strategy against the plan's risk tolerance.
 
     Exit 0 when every figure's interval lies within tolerance, 2 when an estimate breaches it,
@@ -201,8 +211,7 @@ def check(plan: Path, strategy: str | None, replications: int, seed: int, worker
         raise PlanError([Problem(str(plan), None, "chosen_strategy", None,
                                  "required by check (or pass --strategy)", has_value=False)])
     result = run(loaded, name, replications=replications, seed=seed, workers=workers, scheduler=scheduler)
-    if out:
-        result.to_parquet(out)
+    _save(result, out, db)
     checks = check_tolerance(result.summary, loaded.risk, name)
     status = "breach" if any(c.status == "breach" for c in checks) else (
         "inconclusive" if any(c.status == "inconclusive" for c in checks) else "within")
@@ -217,6 +226,134 @@ def check(plan: Path, strategy: str | None, replications: int, seed: int, worker
             click.echo("the plan's risk tolerance bounds no figure: nothing to check")
         click.echo(f"{name}: {status.upper()}")
     sys.exit(code)
+
+
+DB_OPTION = click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("upgradesim.duckdb"),
+                         show_default=True, help="The DuckDB store.")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@DB_OPTION
+@click.option("--tz", help="IANA zone of timestamps written without one (they are refused otherwise).")
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML mapping of a wide file: ts, service, labels, metrics.")
+@_user_errors
+def ingest(files: tuple[Path, ...], db: Path, tz: str | None, mapping: Path | None) -> None:
+    """Ingest telemetry FILES (CSV or Parquet) into the store, in one transaction.
+
+    Long form has columns ts, service, metric, value and optional region, host, env, phase.
+    Bad rows go to quarantine with the reason; a file already ingested is skipped.
+    """
+    import yaml
+
+    from .errors import DataError
+    from .store import Store
+
+    wide = None
+    if mapping:
+        try:
+            wide = yaml.safe_load(mapping.read_text())
+        except (OSError, yaml.YAMLError) as exc:
+            raise DataError(f"{mapping}: cannot read the mapping: {exc}") from None
+    with Store(db) as store:
+        report = store.ingest(files, tz=tz, mapping=wide)
+    for line in report.lines():
+        click.echo(line)
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--window", help="START..END (ISO dates or times); the whole store by default.")
+@click.option("--json", "as_json", is_flag=True, help="Print the baselines as JSON records.")
+@_user_errors
+def baseline(db: Path, window: str | None, as_json: bool) -> None:
+    """Compute baselines per service, metric and hour of week (and daily peaks) and store them."""
+    from .store import Store, parse_window
+
+    with Store(db) as store:
+        frame = store.compute_baselines(parse_window(window))
+    if as_json:
+        click.echo(frame.to_json(orient="records", date_format="iso", indent=2))
+        return
+    click.echo(f"{len(frame)} baselines for {frame.service.nunique()} services and {frame.metric.nunique()} "
+               f"metrics over {frame.window_start.iloc[0]} .. {frame.window_end.iloc[0]}")
+    summary = frame.groupby(["service", "metric"]).agg(n=("n", "sum"), mean=("mean", "mean"), p95=("p95", "max"))
+    click.echo(summary.round(3).to_string())
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--baseline", "baseline_window", help="START..END of the baseline (default: before the plan's cutover).")
+@click.option("--candidate", "candidate_window", help="START..END of the candidate (default: after the cutover).")
+@click.option("--plan", type=click.Path(dir_okay=False, path_type=Path), help="Take the cutover time from this plan.")
+@click.option("--services", help="Comma-separated services (default: all).")
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Judge YAML (directions, thresholds).")
+@click.option("--canary-hosts", help="Glob of canary hosts: judge them against control hosts in the candidate window.")
+@click.option("--control-hosts", help="Glob of control hosts (default: every host that is not a canary).")
+@click.option("--json", "as_json", is_flag=True, help="Print a stable JSON document.")
+@_user_errors
+def judge(db: Path, baseline_window: str | None, candidate_window: str | None, plan: Path | None,
+          services: str | None, config: Path | None, canary_hosts: str | None, control_hosts: str | None,
+          as_json: bool) -> None:
+    """Judge post-upgrade (or canary) telemetry against the baseline; exit 0 Pass, 2 Fail, 3 Marginal."""
+    from .errors import DataError
+    from .judge import judge as run
+    from .judge import load_judge_config
+    from .plan import load_plan
+    from .store import Store, parse_window
+
+    base_w = parse_window(baseline_window, "--baseline")
+    cand_w = parse_window(candidate_window, "--candidate")
+    if plan is not None and (base_w == (None, None) or cand_w == (None, None)):
+        cut = load_plan(plan).cutover_at
+        if cut is None:
+            raise DataError(f"{plan}: cutover_at is not set; give --baseline and --candidate")
+        base_w = base_w if base_w != (None, None) else (None, cut)
+        cand_w = cand_w if cand_w != (None, None) else (cut, None)
+    if not canary_hosts and (base_w == (None, None) or cand_w == (None, None)):
+        raise DataError("give --baseline and --candidate windows, or --plan with a cutover_at, or --canary-hosts")
+    cfg = load_judge_config(config) if config else None
+    names = [x.strip() for x in services.split(",")] if services else None
+    with Store(db) as store:
+        verdict = run(store, baseline=base_w, candidate=cand_w, services=names, config=cfg,
+                      canary_hosts=canary_hosts, control_hosts=control_hosts)
+    if as_json:
+        click.echo(verdict.to_json())
+    else:
+        click.echo(f"verdict: {verdict.verdict} ({verdict.comparison})")
+        for row in verdict.services.itertuples():
+            click.echo(f"  {row.service}: {row.verdict}, {row.reason}")
+        for row in verdict.metrics[verdict.metrics["class"] != "Pass"].itertuples():
+            click.echo(f"    {row.service} {row.explanation}")
+    sys.exit({"Pass": 0, "NoData": 0, "Fail": 2, "Marginal": 3}[verdict.verdict])
+
+
+@cli.command("logs-diff")
+@click.argument("before", type=click.Path(path_type=Path))
+@click.argument("after", type=click.Path(path_type=Path))
+@click.option("--alpha", type=click.FloatRange(0, 0.5, min_open=True), default=0.01, show_default=True,
+              help="Significance of a rate increase.")
+@click.option("--min-ratio", type=click.FloatRange(1), default=2.0, show_default=True, help="Rate ratio that counts.")
+@click.option("--all", "show_all", is_flag=True, help="Also list stable, decreased and gone templates.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
+@_user_errors
+def logs_diff(before: Path, after: Path, alpha: float, min_ratio: float, show_all: bool, as_json: bool) -> None:
+    """Log templates new or significantly more frequent AFTER than BEFORE (exit 2 when any)."""
+    from .judge import logs_diff as run
+
+    diff = run(before, after, alpha=alpha, min_ratio=min_ratio)
+    if as_json:
+        click.echo(diff.to_json())
+    else:
+        click.echo(f"{diff.lines_before} lines before, {diff.lines_after} after, {len(diff.patterns)} templates")
+        shown = diff.patterns if show_all else diff.changed()
+        for row in shown.itertuples():
+            rate = f"{row.before_per_10k:.1f} -> {row.after_per_10k:.1f} per 10k lines"
+            click.echo(f"{row.status.upper():9s} {row.before:>6} -> {row.after:<6} ({rate}) {row.template}")
+            if row.examples and row.status in ("new", "increased"):
+                click.echo(f"          e.g. {row.examples.split(' | ')[0]}")
+    sys.exit(2 if len(diff.changed()) else 0)
 
 
 def main() -> None:

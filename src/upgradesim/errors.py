@@ -75,6 +75,14 @@ class PlanError(UpgradesimError):
 class DataError(UpgradesimError):
     """Telemetry, configuration or log input is wrong; the message names file, row and column."""
 
+    def __init__(self, message: str | list[Problem]):
+        if isinstance(message, list):
+            self.problems = sorted(message, key=lambda p: (p.line or 0, p.path))
+            message = "\n".join(str(p) for p in self.problems)
+        else:
+            self.problems = []
+        super().__init__(message)
+
 
 class StoreError(UpgradesimError):
     """The store cannot do what was asked (missing, locked, wrong schema version)."""

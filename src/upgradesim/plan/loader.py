@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import PlanError, Problem
 from .model import _DEP, Plan
 
-__all__ = ["load_plan", "parse_plan", "plan_hash", "MAX_PLAN_BYTES", "MAX_EXPANDED_NODES"]
+__all__ = ["load_plan", "parse_plan", "plan_hash", "load_model", "parse_model", "MAX_PLAN_BYTES", "MAX_EXPANDED_NODES"]
 
 MAX_PLAN_BYTES = 5_000_000
 MAX_EXPANDED_NODES = 200_000  # YAML nodes after alias expansion; a plan has a few thousand
@@ -41,23 +41,24 @@ def load_plan(path: str | os.PathLike) -> Plan:
     'Order platform 7.0 upgrade'
     """
     path = Path(path)
+    return parse_plan(_read(path), source=str(path))
+
+
+def _read(path: Path) -> str:
     source = str(path)
     try:
+        if path.is_dir():
+            raise PlanError([Problem(source, None, "", None, "is a folder, not a plan file", has_value=False)])
         size = path.stat().st_size
+        if size > MAX_PLAN_BYTES:
+            raise PlanError([Problem(source, None, "", size, f"file is larger than {MAX_PLAN_BYTES} bytes")])
+        return path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise PlanError([Problem(source, None, "", None, "file not found", has_value=False)]) from None
-    except OSError as exc:
-        raise PlanError([Problem(source, None, "", None, f"cannot read: {exc.strerror}", has_value=False)]) from None
-    if path.is_dir():
-        raise PlanError([Problem(source, None, "", None, "is a folder, not a plan file", has_value=False)])
-    if size > MAX_PLAN_BYTES:
-        raise PlanError([Problem(source, None, "", size, f"file is larger than {MAX_PLAN_BYTES} bytes")])
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise PlanError([Problem(source, None, "", None, f"not UTF-8 text (byte {exc.start})", has_value=False)]) from None
-    return parse_plan(text, source=source)
+    except OSError as exc:
+        raise PlanError([Problem(source, None, "", None, f"cannot read: {exc.strerror}", has_value=False)]) from None
 
 
 def plan_hash(plan: Plan) -> str:
@@ -67,26 +68,47 @@ def plan_hash(plan: Plan) -> str:
 
 def parse_plan(text: str, source: str = "<plan>") -> Plan:
     """Validate plan text; see :func:`load_plan`."""
-    node = _compose(text, source)
-    data = _construct(node, source)
+    return parse_model(text, Plan, source, cross_checks=_cross_checks, after=_window_checks,
+                       what="the plan must be a mapping of keys (name:, release:, ...)")
+
+
+def load_model(path: str | os.PathLike, model: type[BaseModel], *, error=PlanError):
+    """Read a YAML file into ``model`` with the plan's precise errors (file, line, field, value, rule)."""
+    path = Path(path)
+    try:
+        text = _read(path)
+    except PlanError as exc:
+        raise error(exc.problems) from None
+    return parse_model(text, model, str(path), error=error)
+
+
+def parse_model(text: str, model: type[BaseModel], source: str, *, cross_checks=None, after=None,
+                what: str = "the file must be a mapping of keys", error=PlanError):
+    """Validate YAML text into ``model``; every problem is reported at once through ``error``."""
+    try:
+        node = _compose(text, source)
+        data = _construct(node, source)
+    except PlanError as exc:
+        raise error(exc.problems) from None
     lines: dict[Path_, int] = {}
     _index_lines(node, (), lines, set())
     if not isinstance(data, dict):
-        raise PlanError([Problem(source, 1, "", type(data).__name__, "the plan must be a mapping of keys (name:, release:, ...)")])
-    problems = _cross_checks(data, lines, source)
+        raise error([Problem(source, 1, "", type(data).__name__, what)])
+    problems = cross_checks(data, lines, source) if cross_checks else []
     try:
-        plan = Plan.model_validate(data)
+        value = model.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors()
         # a list whose items failed also reports "too short": the item errors say it better
         inner = [tuple(e["loc"]) for e in errors]
         errors = [e for e in errors if not (e["type"] == "too_short" and any(
             len(o) > len(e["loc"]) and o[: len(e["loc"])] == tuple(e["loc"]) for o in inner))]
-        raise PlanError([_problem(err, data, lines, source) for err in errors] + problems) from None
-    problems += _window_checks(plan, lines, source)
+        raise error([_problem(err, data, lines, source, model) for err in errors] + problems) from None
+    if after:
+        problems += after(value, lines, source)
     if problems:
-        raise PlanError(problems)
-    return plan
+        raise error(problems)
+    return value
 
 
 # --------------------------------------------------------------------------- YAML
@@ -188,14 +210,14 @@ def _index_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int], seen: se
 # --------------------------------------------------------------------------- pydantic errors
 
 
-def _problem(err: dict, data: object, lines: dict[Path_, int], source: str) -> Problem:
+def _problem(err: dict, data: object, lines: dict[Path_, int], source: str, model: type[BaseModel]) -> Problem:
     loc = tuple(err["loc"])
     path, value, found = _data_path(data, loc)
     line = _line_of(path, lines)
     kind = err["type"]
     if kind == "extra_forbidden":
         key = path[-1] if path else loc[-1]
-        known = _known_fields(loc[:-1])
+        known = _known_fields(model, loc[:-1])
         close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
         hint = f" (did you mean {close[0]!r}?)" if close else (f"; known keys: {', '.join(known)}" if known else "")
         return Problem(source, line, _dotted(path), None, f"unknown key{hint}", has_value=False)
@@ -267,9 +289,9 @@ def _rule(err: dict) -> str:
     return msg.replace("Input should be", "must be").replace("Value should have", "must have")
 
 
-def _known_fields(loc: tuple) -> list[str]:
+def _known_fields(model: type[BaseModel], loc: tuple) -> list[str]:
     """Field names allowed at a pydantic location, for did-you-mean hints."""
-    current: object = Plan
+    current: object = model
     for part in loc:
         current = _unwrap(current, part)
         if current is None:

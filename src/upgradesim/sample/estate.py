@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..errors import DataError
 from ..plan import load_plan
+from .logs import write_logs
 from .telemetry import synthetic_telemetry
 
 __all__ = ["SampleFiles", "sample_plan_path", "write_sample"]
@@ -69,4 +70,21 @@ def write_sample(
         path = tele_dir / f"metrics-{label}.parquet"
         part.reset_index(drop=True).to_parquet(path, index=False)
         paths.append(path)
-    return SampleFiles(plan_file, tuple(paths), len(frame))
+    logs = write_logs(folder / "logs", cutover, seed=seed)
+    judge_file = folder / "judge.yaml"
+    judge_file.write_text(JUDGE_YAML)
+    return SampleFiles(plan_file, tuple(paths), len(frame), (*logs, judge_file))
+
+
+JUDGE_YAML = """\
+# Judge configuration for the sample estate (upgradesim judge --config judge.yaml).
+alpha: 0.05
+min_points: 5
+pass_score: 75
+marginal_score: 50
+groups: {errors: 3, latency: 2, saturation: 1}
+metrics:
+  - {match: errors, kind: count, denominator: requests, direction: increase, allowed_increase: 1.2, critical: true, group: errors}
+  - {match: "latency*", direction: increase, allowed_increase: 1.1, group: latency}
+  - {match: "cpu*", direction: increase, allowed_increase: 1.15, group: saturation}
+"""

@@ -1,0 +1,322 @@
+"""The DuckDB store: the system of record. Only this package speaks SQL; callers get DataFrames."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError, StoreError
+from .ingest import IngestReport, WideMapping, ingest_files
+from .schema import DDL, SCHEMA_VERSION, TABLES
+
+__all__ = ["Store", "DEFAULT_DB", "parse_window"]
+
+DEFAULT_DB = "upgradesim.duckdb"
+
+Window = tuple[dt.datetime | None, dt.datetime | None]
+
+
+def parse_window(text: str | None, what: str = "--window") -> Window:
+    """``START..END`` (ISO dates or times, either side may be empty) -> aware UTC datetimes."""
+    if text is None or text.strip() in ("", ".."):
+        return (None, None)
+    if ".." not in text:
+        raise DataError(f"{what}(={text}): must look like START..END, e.g. 2026-10-01..2026-11-01")
+    out = []
+    for part in text.split("..", 1):
+        part = part.strip()
+        if not part:
+            out.append(None)
+            continue
+        try:
+            value = dt.datetime.fromisoformat(part.replace("Z", "+00:00"))
+        except ValueError:
+            raise DataError(f"{what}(={text}): {part!r} is not an ISO date or time") from None
+        out.append(value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC))
+    if out[0] and out[1] and out[1] <= out[0]:
+        raise DataError(f"{what}(={text}): the end must be after the start")
+    return (out[0], out[1])
+
+
+class Store:
+    """One DuckDB file with a documented schema (see :mod:`upgradesim.store.schema`).
+
+    Examples
+    --------
+    >>> with Store(":memory:") as store:
+    ...     store.telemetry_range()["rows"]
+    0
+    """
+
+    def __init__(self, path: str | os.PathLike = DEFAULT_DB, *, read_only: bool = False):
+        self.path = str(path)
+        if read_only and self.path != ":memory:" and not Path(self.path).exists():
+            raise StoreError(f"{self.path}: no store here (run ingest first, or give --db)")
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.IOException as exc:
+            raise StoreError(f"{self.path}: cannot open the store: {str(exc).splitlines()[0]}") from None
+        except duckdb.Error as exc:
+            raise StoreError(f"{self.path}: not a DuckDB store: {str(exc).splitlines()[0]}") from None
+        self.con.execute("SET TimeZone = 'UTC'")
+        if not read_only:
+            self._ensure_schema()
+        self._check_version()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def _ensure_schema(self) -> None:
+        with self.transaction():
+            for ddl in DDL:
+                self.con.execute(ddl)
+            self.con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+            self.con.execute("INSERT OR IGNORE INTO meta VALUES ('created_at', ?)", [dt.datetime.now(dt.UTC).isoformat()])
+
+    def _check_version(self) -> None:
+        try:
+            row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except duckdb.CatalogException:
+            raise StoreError(f"{self.path}: not an upgradesim store (no meta table)") from None
+        if row is None or int(row[0]) != SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: schema version {row[0] if row else 'unknown'}, this upgradesim needs "
+                             f"{SCHEMA_VERSION}")
+
+    class _Tx:
+        def __init__(self, con):
+            self.con = con
+
+        def __enter__(self):
+            self.con.execute("BEGIN TRANSACTION")
+
+        def __exit__(self, kind, value, tb):
+            self.con.execute("ROLLBACK" if kind else "COMMIT")
+            return False
+
+    def transaction(self):
+        """``with store.transaction():`` everything inside commits together or not at all."""
+        return Store._Tx(self.con)
+
+    # ------------------------------------------------------------------ ingest
+
+    def ingest(self, files, *, tz: str | None = None, mapping: WideMapping | dict | None = None) -> IngestReport:
+        """Ingest telemetry files in one transaction: a failure leaves the store as it was."""
+        if isinstance(mapping, dict):
+            mapping = WideMapping.from_dict(mapping)
+        started = time.perf_counter()
+        try:
+            with self.transaction():
+                results = ingest_files(self.con, list(files), tz=tz, mapping=mapping)
+        except duckdb.Error as exc:
+            raise DataError(f"ingest failed, nothing was stored: {str(exc).splitlines()[0]}") from None
+        return IngestReport(results, time.perf_counter() - started)
+
+    def quarantine(self) -> pd.DataFrame:
+        return self.con.execute("SELECT * FROM quarantine ORDER BY ingest_id, row_number").df()
+
+    def ledger(self) -> pd.DataFrame:
+        return self.con.execute("SELECT * FROM ingest_ledger ORDER BY ingest_id").df()
+
+    def telemetry_range(self) -> dict:
+        start, end, rows = self.con.execute("SELECT min(ts), max(ts), count(*) FROM telemetry").fetchone()
+        return {"start": start, "end": end, "rows": rows}
+
+    def services(self) -> list[str]:
+        return [r[0] for r in self.con.execute("SELECT DISTINCT service FROM telemetry ORDER BY 1").fetchall()]
+
+    def metrics(self, service: str | None = None) -> list[str]:
+        sql = "SELECT DISTINCT metric FROM telemetry" + (" WHERE service = ?" if service else "") + " ORDER BY 1"
+        return [r[0] for r in self.con.execute(sql, [service] if service else []).fetchall()]
+
+    # ------------------------------------------------------------------ baselines
+
+    @staticmethod
+    def _where(window: Window, params: list, column: str = "ts") -> str:
+        clauses = []
+        if window[0] is not None:
+            clauses.append(f"{column} >= ?")
+            params.append(window[0])
+        if window[1] is not None:
+            clauses.append(f"{column} < ?")
+            params.append(window[1])
+        return (" WHERE " + " AND ".join(clauses)) if clauses else ""
+
+    def compute_baselines(self, window: Window = (None, None)) -> pd.DataFrame:
+        """Per service, metric and UTC hour of week: n, mean, std, p50, p95, p99; and daily peaks.
+
+        Both are stored (replacing those of the same window) and the baselines returned.
+        """
+        rng = self.telemetry_range()
+        if not rng["rows"]:
+            raise StoreError(f"{self.path}: no telemetry to compute baselines from (ingest first)")
+        start = window[0] or rng["start"]
+        end = window[1] or (rng["end"] + dt.timedelta(microseconds=1))
+        params: list = []
+        where = self._where((start, end), params)
+        with self.transaction():
+            self.con.execute("DELETE FROM baselines WHERE window_start = ? AND window_end = ?", [start, end])
+            self.con.execute("DELETE FROM daily_peaks WHERE window_start = ? AND window_end = ?", [start, end])
+            self.con.execute(f"""
+                INSERT INTO baselines
+                SELECT ?, ?, service, metric,
+                       (isodow(ts) - 1) * 24 + hour(ts) AS hour_of_week,
+                       count(*), avg(value), stddev_samp(value),
+                       quantile_cont(value, 0.5), quantile_cont(value, 0.95), quantile_cont(value, 0.99), now()
+                FROM telemetry {where} AND NOT isnan(value)
+                GROUP BY ALL
+            """, [start, end, *params])
+            self.con.execute(f"""
+                INSERT INTO daily_peaks
+                SELECT ?, ?, CAST(ts AS DATE) AS day, service, metric, region, max(total)
+                FROM (SELECT ts, service, metric, region, sum(value) AS total FROM telemetry {where}
+                      GROUP BY ALL)
+                GROUP BY ALL
+            """, [start, end, *params])
+        return self.baselines((start, end))
+
+    def baselines(self, window: Window | None = None) -> pd.DataFrame:
+        """Stored baselines (of one window, or the newest)."""
+        if window is None:
+            row = self.con.execute("SELECT window_start, window_end FROM baselines ORDER BY computed_at DESC LIMIT 1").fetchone()
+            if row is None:
+                return pd.DataFrame(columns=list(TABLES["baselines"]))
+            window = row
+        return self.con.execute(
+            "SELECT * FROM baselines WHERE window_start = ? AND window_end = ? ORDER BY service, metric, hour_of_week",
+            list(window)).df()
+
+    def daily_peaks(self) -> pd.DataFrame:
+        return self.con.execute("SELECT * FROM daily_peaks ORDER BY day, service, metric, region").df()
+
+    def demand_profile(self, service: str, metric: str, region: str, tz: str, window: Window = (None, None)) -> list[float]:
+        """168 requests/s by local hour of week (Monday 00:00 first) from a per-step count metric.
+
+        The region's hosts are summed per timestamp and divided by the sampling step; hours of
+        week the data does not cover are filled from the same hour on other days.
+        """
+        params: list = [tz, service, metric, region]
+        where = self._where(window, params)
+        rows = self.con.execute(f"""
+            WITH per_ts AS (
+                SELECT ts, sum(value) AS total FROM telemetry
+                WHERE service = ? AND metric = ? AND region = ? {where.replace(' WHERE', ' AND')}
+                GROUP BY ts),
+            step AS (SELECT median(epoch(ts) - epoch(prev)) AS s
+                     FROM (SELECT ts, lag(ts) OVER (ORDER BY ts) AS prev FROM per_ts))
+            SELECT (isodow(timezone(?, ts)) - 1) * 24 + hour(timezone(?, ts)) AS how, avg(total) / (SELECT s FROM step)
+            FROM per_ts GROUP BY 1 ORDER BY 1
+        """, [service, metric, region, *params[4:], tz, tz]).fetchall()
+        if not rows:
+            raise DataError(f"traffic metric {service}/{metric}: no telemetry for region {region}")
+        profile = np.full(168, np.nan)
+        for how, value in rows:
+            profile[int(how)] = value
+        by_hour = np.nanmean(profile.reshape(7, 24), axis=0)
+        profile = np.where(np.isnan(profile), np.tile(by_hour, 7), profile)
+        return [float(v) for v in np.nan_to_num(profile)]
+
+    # ------------------------------------------------------------------ samples for the judge
+
+    def samples(self, services: list[str] | None, window: Window, *, hosts_like: str | None = None,
+                hosts_not_like: str | None = None) -> pd.DataFrame:
+        """Raw telemetry rows (ts, service, metric, value, region, host) for the judge."""
+        params: list = []
+        where = self._where(window, params)
+        extra = []
+        if services:
+            extra.append("service IN (" + ", ".join("?" for _ in services) + ")")
+            params.extend(services)
+        if hosts_like:
+            extra.append("host GLOB ?")
+            params.append(hosts_like)
+        if hosts_not_like:
+            extra.append("(host IS NULL OR NOT host GLOB ?)")
+            params.append(hosts_not_like)
+        if extra:
+            where = (where + " AND " if where else " WHERE ") + " AND ".join(extra)
+        return self.con.execute(
+            f"SELECT ts, service, metric, value, region, host FROM telemetry{where} ORDER BY service, metric, ts, host",
+            params).df()
+
+    # ------------------------------------------------------------------ results
+
+    def write_simulation(self, result) -> str:
+        """Store a :class:`~upgradesim.sim.SimulationResult`; returns its run id."""
+        run_id = str(uuid.uuid4())
+        meta = result.meta
+        with self.transaction():
+            self.con.execute("INSERT INTO sim_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+                run_id, dt.datetime.now(dt.UTC), meta.get("plan"), meta.get("plan_hash"), int(meta.get("seed", 0)),
+                int(meta.get("replications", 0)), meta.get("strategies"), meta.get("package_version")])
+            for table, frame in (("sim_replications", result.replications), ("sim_summary", result.summary),
+                                 ("sim_events", result.events)):
+                frame = frame.copy()
+                frame.insert(0, "run_id", run_id)
+                self.con.register("_frame", frame)
+                cols = ", ".join(f'"{c}"' for c in TABLES[table])
+                self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _frame")
+                self.con.unregister("_frame")
+        return run_id
+
+    def simulation_runs(self) -> pd.DataFrame:
+        return self.con.execute("SELECT * FROM sim_runs ORDER BY created_at").df()
+
+    def simulation(self, run_id: str | None = None) -> dict[str, pd.DataFrame]:
+        """Replications, summary and events of a stored run (the newest by default)."""
+        if run_id is None:
+            row = self.con.execute("SELECT run_id FROM sim_runs ORDER BY created_at DESC LIMIT 1").fetchone()
+            if row is None:
+                raise StoreError(f"{self.path}: no simulation results stored (run compare --db)")
+            run_id = row[0]
+        return {t.removeprefix("sim_"): self.con.execute(f"SELECT * EXCLUDE (run_id) FROM {t} WHERE run_id = ?",
+                                                        [run_id]).df()
+                for t in ("sim_replications", "sim_summary", "sim_events")} | {"run_id": run_id}
+
+    def write_verdict(self, verdict) -> str:
+        """Store a judge :class:`~upgradesim.judge.Verdict`; returns its id."""
+        verdict_id = str(uuid.uuid4())
+        with self.transaction():
+            self.con.execute("INSERT INTO verdict_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+                verdict_id, dt.datetime.now(dt.UTC), verdict.mode, *verdict.baseline_window, *verdict.candidate_window,
+                verdict.verdict, json.dumps(verdict.config, default=str)])
+            for table, frame in (("verdicts", verdict.services), ("verdict_metrics", verdict.metrics)):
+                frame = frame.copy()
+                frame.insert(0, "verdict_id", verdict_id)
+                self.con.register("_frame", frame)
+                cols = ", ".join(f'"{c}"' for c in TABLES[table])
+                self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _frame")
+                self.con.unregister("_frame")
+        return verdict_id
+
+    def verdict(self, verdict_id: str | None = None) -> dict:
+        if verdict_id is None:
+            row = self.con.execute("SELECT verdict_id FROM verdict_runs ORDER BY created_at DESC LIMIT 1").fetchone()
+            if row is None:
+                raise StoreError(f"{self.path}: no verdicts stored (run judge --db)")
+            verdict_id = row[0]
+        run = self.con.execute("SELECT * FROM verdict_runs WHERE verdict_id = ?", [verdict_id]).df()
+        return {"run": run,
+                "services": self.con.execute("SELECT * FROM verdicts WHERE verdict_id = ?", [verdict_id]).df(),
+                "metrics": self.con.execute("SELECT * FROM verdict_metrics WHERE verdict_id = ?", [verdict_id]).df()}
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A whole documented table, for notebooks and exports."""
+        if name not in TABLES:
+            raise StoreError(f"no table {name!r}; the store has {', '.join(TABLES)}")
+        return self.con.execute(f"SELECT * FROM {name}").df()

@@ -1,0 +1,117 @@
+"""The store's schema: tables, their columns documented (the data dictionary), and its version."""
+
+from __future__ import annotations
+
+from ..sim.records import EVENT_FIELDS, REPLICATION_FIELDS, SUMMARY_FIELDS
+
+__all__ = ["SCHEMA_VERSION", "TABLES", "DDL", "data_dictionary"]
+
+SCHEMA_VERSION = 1
+
+_SIM_TYPES = {
+    "strategy": "VARCHAR", "replication": "INTEGER", "seed": "UBIGINT", "rolled_back": "BOOLEAN",
+    "rollback_reason": "VARCHAR", "nodes_failed": "INTEGER", "window_overruns": "INTEGER", "defect": "BOOLEAN",
+    "defect_shipped": "BOOLEAN", "horizon_exceeded": "BOOLEAN", "completed": "BOOLEAN", "nodes_upgraded": "INTEGER",
+    "nodes_final_failed": "INTEGER", "nodes_rolled_back": "INTEGER", "nodes_not_started": "INTEGER",
+}
+
+# table -> {column: (type, meaning)}
+TABLES: dict[str, dict[str, tuple[str, str]]] = {
+    "meta": {
+        "key": ("VARCHAR PRIMARY KEY", "setting name (schema_version, created_at, created_by)"),
+        "value": ("VARCHAR", "its value"),
+    },
+    "ingest_ledger": {
+        "ingest_id": ("BIGINT PRIMARY KEY", "one per ingested file"),
+        "file": ("VARCHAR", "path as given"),
+        "sha256": ("VARCHAR UNIQUE", "content hash: the same content is never ingested twice"),
+        "format": ("VARCHAR", "csv or parquet; wide when a mapping was applied"),
+        "rows": ("BIGINT", "rows stored in telemetry"),
+        "quarantined": ("BIGINT", "rows put in quarantine"),
+        "ingested_at": ("TIMESTAMPTZ", "when"),
+    },
+    "telemetry": {
+        "ts": ("TIMESTAMPTZ NOT NULL", "sample time (UTC)"),
+        "service": ("VARCHAR NOT NULL", "service name"),
+        "metric": ("VARCHAR NOT NULL", "metric name (latency_p95_ms, errors, requests, cpu_pct, ...)"),
+        "value": ("DOUBLE NOT NULL", "the value; NaN is kept, the judge decides"),
+        "region": ("VARCHAR", "label, optional"),
+        "host": ("VARCHAR", "label, optional"),
+        "env": ("VARCHAR", "label, optional"),
+        "phase": ("VARCHAR", "label, optional (baseline, canary, ...)"),
+        "ingest_id": ("BIGINT NOT NULL", "the ledger row it came from"),
+    },
+    "quarantine": {
+        "ingest_id": ("BIGINT", "ledger row of the file"),
+        "file": ("VARCHAR", "path as given"),
+        "row_number": ("BIGINT", "1-based data row in the file (header not counted)"),
+        "reason": ("VARCHAR", "unparseable time, non-numeric value, missing value, missing service/metric"),
+        "raw": ("VARCHAR", "the row as read, JSON"),
+    },
+    "baselines": {
+        "window_start": ("TIMESTAMPTZ", "baseline window start (inclusive)"),
+        "window_end": ("TIMESTAMPTZ", "baseline window end (exclusive)"),
+        "service": ("VARCHAR", ""), "metric": ("VARCHAR", ""),
+        "hour_of_week": ("INTEGER", "0 = Monday 00:00-01:00 UTC ... 167"),
+        "n": ("BIGINT", "samples"), "mean": ("DOUBLE", ""), "std": ("DOUBLE", "sample standard deviation"),
+        "p50": ("DOUBLE", ""), "p95": ("DOUBLE", ""), "p99": ("DOUBLE", ""),
+        "computed_at": ("TIMESTAMPTZ", ""),
+    },
+    "daily_peaks": {
+        "window_start": ("TIMESTAMPTZ", ""), "window_end": ("TIMESTAMPTZ", ""),
+        "day": ("DATE", "UTC day"), "service": ("VARCHAR", ""), "metric": ("VARCHAR", ""),
+        "region": ("VARCHAR", ""), "peak": ("DOUBLE", "highest per-timestamp sum over the region's hosts"),
+    },
+    "sim_runs": {
+        "run_id": ("VARCHAR PRIMARY KEY", "uuid"), "created_at": ("TIMESTAMPTZ", ""),
+        "plan_name": ("VARCHAR", ""), "plan_hash": ("VARCHAR", "sha256 of the validated plan"),
+        "seed": ("UBIGINT", "root seed"), "replications": ("INTEGER", "per strategy"),
+        "strategies": ("VARCHAR", "comma-separated"), "package_version": ("VARCHAR", ""),
+    },
+    "sim_replications": {"run_id": ("VARCHAR", "sim_runs row")} | {
+        k: (_SIM_TYPES.get(k, "DOUBLE"), v) for k, v in REPLICATION_FIELDS.items()},
+    "sim_summary": {"run_id": ("VARCHAR", "sim_runs row")} | {
+        k: ("VARCHAR" if k in ("strategy", "figure") else "INTEGER" if k == "n" else "DOUBLE", v)
+        for k, v in SUMMARY_FIELDS.items()},
+    "sim_events": {"run_id": ("VARCHAR", "sim_runs row")} | {
+        k: ("INTEGER" if k == "replication" else "DOUBLE" if k == "at_min" else "VARCHAR", v)
+        for k, v in EVENT_FIELDS.items()},
+    "verdict_runs": {
+        "verdict_id": ("VARCHAR PRIMARY KEY", "uuid"), "created_at": ("TIMESTAMPTZ", ""),
+        "mode": ("VARCHAR", "seasonal (same hours of week of the baseline) or control (control hosts, same time)"),
+        "baseline_start": ("TIMESTAMPTZ", ""), "baseline_end": ("TIMESTAMPTZ", ""),
+        "candidate_start": ("TIMESTAMPTZ", ""), "candidate_end": ("TIMESTAMPTZ", ""),
+        "verdict": ("VARCHAR", "Pass, Marginal, Fail or NoData over all services"),
+        "config": ("VARCHAR", "the judge configuration used, JSON"),
+    },
+    "verdicts": {
+        "verdict_id": ("VARCHAR", "verdict_runs row"), "service": ("VARCHAR", ""),
+        "verdict": ("VARCHAR", "Pass, Marginal, Fail, NoData"), "score": ("DOUBLE", "0..100"),
+        "reason": ("VARCHAR", "one sentence"),
+    },
+    "verdict_metrics": {
+        "verdict_id": ("VARCHAR", ""), "service": ("VARCHAR", ""), "metric": ("VARCHAR", ""),
+        "kind": ("VARCHAR", "continuous or count"), "direction": ("VARCHAR", "increase, decrease or either is bad"),
+        "class": ("VARCHAR", "Pass, High, Low, NoData, Error"), "fails": ("BOOLEAN", "counts against the score"),
+        "critical": ("BOOLEAN", ""), "group": ("VARCHAR", ""), "test": ("VARCHAR", "the test behind the class"),
+        "statistic": ("DOUBLE", "U, or the candidate's event count"), "p_value": ("DOUBLE", ""),
+        "effect": ("DOUBLE", "candidate/baseline ratio of means (continuous) or of rates (count)"),
+        "shift": ("DOUBLE", "Hodges-Lehmann shift (continuous)"), "low": ("DOUBLE", "95% interval of shift or rate ratio"),
+        "high": ("DOUBLE", ""), "threshold": ("VARCHAR", "what it was held to"),
+        "baseline_n": ("BIGINT", ""), "candidate_n": ("BIGINT", ""),
+        "baseline_p95": ("DOUBLE", ""), "candidate_p95": ("DOUBLE", ""),
+        "baseline_p99": ("DOUBLE", ""), "candidate_p99": ("DOUBLE", ""),
+        "explanation": ("VARCHAR", "one sentence: why this class"),
+    },
+}
+
+DDL = [
+    f"CREATE TABLE IF NOT EXISTS {name} (" + ", ".join(f'"{c}" {t}' for c, (t, _) in cols.items()) + ")"
+    for name, cols in TABLES.items()
+]
+
+
+def data_dictionary() -> list[dict]:
+    """Every table and column with its type and meaning (rows for a DataFrame or a README)."""
+    return [{"table": t, "column": c, "type": ty.split()[0], "meaning": m}
+            for t, cols in TABLES.items() for c, (ty, m) in cols.items()]
