@@ -15,11 +15,20 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Commands that gate a pipeline exit 2 or 3 on a finding (a breach, a failed verdict, a new log
+# pattern); the demo shows the finding and goes on. Exit 1 (an error) stops it.
+RUN_GATE = sh -c '"$$@"; s=$$?; [ $$s -ne 1 ] || exit 1' --
+
 demo: $(STAMP)
 	$(BIN)/upgradesim init $(DEMO_DIR) --force
 	$(BIN)/upgradesim validate $(DEMO_DIR)/plan.yaml
-	$(BIN)/upgradesim compare $(DEMO_DIR)/plan.yaml --replications 200 --seed 7 --workers 2 --out $(DEMO_DIR)/compare.parquet
-	$(BIN)/upgradesim check $(DEMO_DIR)/plan.yaml --replications 400 --seed 7 --workers 2 || test $$? -ne 1
+	rm -f $(DEMO_DIR)/upgradesim.duckdb
+	$(BIN)/upgradesim ingest $(DEMO_DIR)/telemetry/*.parquet --db $(DEMO_DIR)/upgradesim.duckdb
+	$(BIN)/upgradesim baseline --db $(DEMO_DIR)/upgradesim.duckdb > /dev/null
+	$(BIN)/upgradesim compare $(DEMO_DIR)/plan.yaml --replications 1000 --seed 7 --workers 2 --db $(DEMO_DIR)/upgradesim.duckdb
+	$(RUN_GATE) $(BIN)/upgradesim check $(DEMO_DIR)/plan.yaml --replications 1000 --seed 7 --workers 2
+	$(RUN_GATE) $(BIN)/upgradesim judge --db $(DEMO_DIR)/upgradesim.duckdb --plan $(DEMO_DIR)/plan.yaml --config $(DEMO_DIR)/judge.yaml
+	$(RUN_GATE) $(BIN)/upgradesim logs-diff $(DEMO_DIR)/logs/app-before.log $(DEMO_DIR)/logs/app-after.log
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

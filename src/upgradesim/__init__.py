@@ -15,6 +15,7 @@ from .errors import (
     StoreError,
     UpgradesimError,
 )
+from .judge import JudgeConfig, Verdict, judge, judge_frames, load_judge_config, logs_diff
 from .plan import Plan, load_plan, parse_plan, plan_hash, plan_schema, summarize_plan
 from .sample import sample_plan_path, write_sample
 from .sim import (
@@ -26,6 +27,7 @@ from .sim import (
     recommend,
     simulate,
 )
+from .store import Store
 
 try:
     __version__ = _version("upgradesim")
@@ -57,6 +59,14 @@ __all__ = [
     "recommend",
     "REPLICATION_FIELDS",
     "EVENT_FIELDS",
+    # store and judge
+    "Store",
+    "judge",
+    "judge_frames",
+    "Verdict",
+    "JudgeConfig",
+    "load_judge_config",
+    "logs_diff",
     # sample estate
     "sample_plan_path",
     "write_sample",

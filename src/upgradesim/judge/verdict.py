@@ -121,10 +121,12 @@ def judge_frames(base: pd.DataFrame, cand: pd.DataFrame, config: JudgeConfig | N
             rows.append(row)
     metrics_df = pd.DataFrame(rows, columns=METRIC_COLUMNS)
     services_df, overall = _scores(metrics_df, config, services)
-    if comparison is None:
-        comparison = ("candidate against the same UTC hours of week in "
-                      f"{weeks} baseline week{'s' if weeks != 1 else ''} (each value divided by that hour's "
-                      "median in the baseline weeks, leaving a baseline point's own week out)") if mode == "seasonal" else "candidate against control"
+    if comparison is None and mode == "seasonal":
+        comparison = (f"candidate against the same UTC hours of week in {weeks} baseline weeks (each value divided by "
+                      "that hour's median in the other baseline weeks)" if weeks > 1 else
+                      "candidate against the same UTC hours of day (weekdays and weekends apart) in 1 baseline week "
+                      "(each value divided by that hour's median on the other days)")
+    comparison = comparison or "candidate against control"
     return Verdict(overall, services_df, metrics_df, mode, comparison, tuple(baseline_window),
                    tuple(candidate_window), config.model_dump(mode="json"))
 
@@ -232,34 +234,40 @@ def _fails(cls: str, rule: MetricRule) -> bool:
 
 
 def _like_with_like(b: pd.DataFrame, c: pd.DataFrame, mode: str) -> tuple[np.ndarray, np.ndarray, str]:
-    """Seasonal mode: scale both samples by the baseline's median of the same hour of week.
+    """Seasonal mode: scale both samples by the baseline's median at the same point of the cycle.
 
-    A baseline point is scaled by that hour's median in the *other* baseline weeks (leave one
-    week out): scaling it by a median that includes itself would shrink the baseline's spread
-    and make any candidate look noisier than it is. Candidate points use all baseline weeks.
+    With two or more baseline weeks the cycle is the hour of week, and a baseline point is scaled
+    by that hour's median in the *other* weeks (leave one week out): a median that includes the
+    point itself would shrink the baseline's spread and make any candidate look noisier than it is.
+    With one week, the cycle is the hour of day on weekdays or weekends, leaving the point's own
+    day out. Candidate points use the medians over the whole baseline.
     """
     if mode != "seasonal" or not len(b) or not len(c):
         return b["value"].to_numpy(), c["value"].to_numpy(), ""
-    how_b = (b["ts"].dt.dayofweek * 24 + b["ts"].dt.hour).to_numpy()
-    how_c = (c["ts"].dt.dayofweek * 24 + c["ts"].dt.hour).to_numpy()
     x_all = b["value"].to_numpy()
-    week = ((b["ts"] - b["ts"].min()).dt.total_seconds() // (7 * 86400)).to_numpy().astype(int)
-    medians = pd.Series(x_all).groupby(how_b).median()
+    weeks = ((b["ts"] - b["ts"].min()).dt.total_seconds() // (7 * 86400)).to_numpy().astype(int)
+    if len(np.unique(weeks)) > 1:
+        key_b = (b["ts"].dt.day_of_week * 24 + b["ts"].dt.hour).to_numpy()
+        key_c = (c["ts"].dt.day_of_week * 24 + c["ts"].dt.hour).to_numpy()
+        leave_out = weeks
+    else:
+        key_b = (b["ts"].dt.hour + 24 * (b["ts"].dt.day_of_week >= 5)).to_numpy()
+        key_c = (c["ts"].dt.hour + 24 * (c["ts"].dt.day_of_week >= 5)).to_numpy()
+        leave_out = b["ts"].dt.floor("D").to_numpy()
+    medians = pd.Series(x_all).groupby(key_b).median()
     mb = np.full(len(x_all), np.nan)
-    weeks = np.unique(week)
-    if len(weeks) > 1:
-        for w in weeks:
-            out = week != w
-            others = pd.Series(x_all[out]).groupby(how_b[out]).median()
-            mb[~out] = others.reindex(how_b[~out]).to_numpy()
-    missing = np.isnan(mb)  # one baseline week, or an hour seen in one week only
-    mb[missing] = medians.reindex(how_b[missing]).to_numpy()
-    known = np.isin(how_c, medians.index)
-    mc = medians.reindex(how_c[known]).to_numpy()
+    for group in np.unique(leave_out):
+        out = leave_out != group
+        others = pd.Series(x_all[out]).groupby(key_b[out]).median()
+        mb[~out] = others.reindex(key_b[~out]).to_numpy()
+    missing = np.isnan(mb)  # a point of the cycle seen in one week (or day) only
+    mb[missing] = medians.reindex(key_b[missing]).to_numpy()
+    known = np.isin(key_c, medians.index)
+    mc = medians.reindex(key_c[known]).to_numpy()
     y = c["value"].to_numpy()[known]
     if (medians > 0).all() and (mb > 0).all():
-        return x_all / mb, y / mc, " in units of the hour's baseline median"
-    return x_all - mb, y - mc, " as offsets from the hour's baseline median"
+        return x_all / mb, y / mc, " in units of the baseline median at that point of the cycle"
+    return x_all - mb, y - mc, " as offsets from the baseline median at that point of the cycle"
 
 
 def _judge_count(service, metric, rule, config, b, c, b_s, c_s) -> dict:

@@ -234,7 +234,7 @@ def _wide(path: Path, scan: str, columns: dict[str, str], mapping: WideMapping) 
     values = [f"CAST({_quote(c)} AS VARCHAR) AS {_quote(m)}" for c, m in mapping.metrics.items()]
     inner = f"SELECT {', '.join(keys + values)} FROM {scan}"
     on = ", ".join(_quote(m) for m in mapping.metrics.values())
-    source = f"(SELECT * FROM (UNPIVOT INCLUDE NULLS ({inner}) ON {on} INTO NAME metric VALUE value))"
+    source = f"(SELECT * FROM (FROM ({inner}) UNPIVOT INCLUDE NULLS (value FOR metric IN ({on}))))"
     long_columns = {"ts": columns[mapping.ts], "service": "VARCHAR", "metric": "VARCHAR", "value": "VARCHAR"}
     long_columns |= {label: "VARCHAR" for label in mapping.labels}
     return source, long_columns
