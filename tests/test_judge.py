@@ -234,3 +234,16 @@ def test_control_population_same_window(tmp_path):
         verdict = judge(store, candidate=(None, None), canary_hosts="canary-*", config=CONT)
     assert verdict.mode == "control" and "canary hosts 'canary-*'" in verdict.comparison
     assert verdict.metrics.iloc[0]["class"] == "High"
+
+
+def test_large_samples_use_exact_order_statistics():
+    from upgradesim.judge.statistics import SORT_PAIRS
+
+    rng = np.random.default_rng(9)
+    x, y = rng.normal(0, 1, 700), rng.normal(0.2, 1, 600)
+    assert len(x) * len(y) > SORT_PAIRS  # the bisection path
+    diffs = np.sort((y[None, :] - x[:, None]).ravel())
+    shift, low, high = hodges_lehmann(x, y)
+    assert shift == pytest.approx(np.median(diffs), abs=1e-12)
+    k = int(np.floor(len(diffs) / 2 - 1.959963984540054 * np.sqrt(len(x) * len(y) * (len(x) + len(y) + 1) / 12)))
+    assert (low, high) == pytest.approx((diffs[k - 1], diffs[len(diffs) - k]), abs=1e-12)

@@ -141,7 +141,7 @@ def test_baselines_known_values(store, tmp_path):
     assert row.n == 12 and row["mean"] == pytest.approx(sum(values) / 12)
     assert row.p50 == pytest.approx(pd.Series(values).quantile(0.5))
     assert row.p95 == pytest.approx(pd.Series(values).quantile(0.95))
-    peaks = store.daily_peaks()
+    peaks = store.compute_daily_peaks()
     assert list(peaks.peak) == [4.0, 5.0, 6.0]
 
 

@@ -273,11 +273,12 @@ def baseline(db: Path, window: str | None, as_json: bool) -> None:
 
     with Store(db) as store:
         frame = store.compute_baselines(parse_window(window))
+        peaks = store.compute_daily_peaks(parse_window(window))
     if as_json:
         click.echo(frame.to_json(orient="records", date_format="iso", indent=2))
         return
     click.echo(f"{len(frame)} baselines for {frame.service.nunique()} services and {frame.metric.nunique()} "
-               f"metrics over {frame.window_start.iloc[0]} .. {frame.window_end.iloc[0]}")
+               f"metrics over {frame.window_start.iloc[0]} .. {frame.window_end.iloc[0]}; {len(peaks)} daily peaks")
     summary = frame.groupby(["service", "metric"]).agg(n=("n", "sum"), mean=("mean", "mean"), p95=("p95", "max"))
     click.echo(summary.round(3).to_string())
 

@@ -76,57 +76,97 @@ def judge(store, *, baseline=(None, None), candidate=(None, None), services=None
     """Judge the candidate against the baseline from the store's telemetry, and store the verdict.
 
     With ``canary_hosts`` (a glob) the comparison is canary hosts against control hosts
-    (``control_hosts``, or every other host) over the candidate window.
+    (``control_hosts``, or every other host) over the candidate window. Services are read and
+    judged one at a time, so memory holds one service's samples, never the whole store.
     """
     config = config or DEFAULT_CONFIG
+    names = services or store.services()
+    mode = "control" if canary_hosts else "seasonal"
+    metric_rows, weeks = [], 0
+    for service in names:
+        if canary_hosts:
+            cand = store.samples([service], candidate, hosts_like=canary_hosts)
+            base = (store.samples([service], candidate, hosts_like=control_hosts) if control_hosts
+                    else store.samples([service], candidate, hosts_not_like=canary_hosts))
+        else:
+            base = store.samples([service], baseline, aggregate=True)
+            cand = store.samples([service], candidate, aggregate=True)
+            weeks = max(weeks, _weeks(base))
+        metric_rows.extend(_judge_service(service, base, cand, config, mode))
     if canary_hosts:
-        cand = store.samples(services, candidate, hosts_like=canary_hosts)
-        base = (store.samples(services, candidate, hosts_like=control_hosts) if control_hosts
-                else store.samples(services, candidate, hosts_not_like=canary_hosts))
-        mode = "control"
         comparison = (f"canary hosts {canary_hosts!r} against control hosts "
                       f"{control_hosts or 'all others'!r} over the same window")
         baseline = candidate
     else:
-        base = store.samples(services, baseline)
-        cand = store.samples(services, candidate)
-        mode = "seasonal"
-        comparison = None
-    verdict = judge_frames(base, cand, config, mode=mode, comparison=comparison,
-                           baseline_window=baseline, candidate_window=candidate)
+        comparison = _seasonal_text(weeks)
+    verdict = _verdict(metric_rows, names, config, mode, comparison, baseline, candidate)
     if save:
         store.write_verdict(verdict)
     return verdict
+
+
+def _seasonal_text(weeks: int) -> str:
+    if weeks > 1:
+        return (f"candidate against the same UTC hours of week in {weeks} baseline weeks (each value divided by "
+                "that hour's median in the other baseline weeks)")
+    return ("candidate against the same UTC hours of day (weekdays and weekends apart) in 1 baseline week "
+            "(each value divided by that hour's median on the other days)")
 
 
 def judge_frames(base: pd.DataFrame, cand: pd.DataFrame, config: JudgeConfig | None = None, *, mode: str = "seasonal",
                  comparison: str | None = None, baseline_window=(None, None), candidate_window=(None, None)) -> Verdict:
     """Judge two long-form samples (ts, service, metric, value[, host]) metric by metric."""
     config = config or DEFAULT_CONFIG
-    rows = []
+    if mode == "seasonal":
+        base, cand = _aggregate(base), _aggregate(cand)
     services = sorted(set(base["service"]) | set(cand["service"])) if len(base) or len(cand) else []
-    weeks = _weeks(base)
+    by_b = dict(tuple(base.groupby("service"))) if len(base) else {}
+    by_c = dict(tuple(cand.groupby("service"))) if len(cand) else {}
+    rows = []
     for service in services:
-        b_s, c_s = base[base["service"] == service], cand[cand["service"] == service]
-        metrics = sorted(set(b_s["metric"]) | set(c_s["metric"]))
-        for metric in metrics:
-            if config.ignored(metric):
-                continue
-            rule = config.rule(metric)
-            try:
-                row = _judge_metric(service, metric, rule, config, b_s, c_s, mode)
-            except Exception as exc:  # a metric that cannot be judged is reported, not fatal
-                row = _row(service, metric, rule, "Error", test="none",
-                           explanation=f"{metric}: could not be judged ({type(exc).__name__}: {exc}): Error.")
-            rows.append(row)
+        rows.extend(_judge_service(service, by_b.get(service, base.iloc[:0]), by_c.get(service, cand.iloc[:0]),
+                                   config, mode))
+    if comparison is None:
+        comparison = _seasonal_text(_weeks(base)) if mode == "seasonal" else "candidate against control"
+    return _verdict(rows, services, config, mode, comparison, baseline_window, candidate_window)
+
+
+def _aggregate(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per service, metric and timestamp: the hosts' mean (continuous) and sum (counts)."""
+    if "total" in frame.columns or not len(frame):
+        return frame.assign(total=frame["value"]) if "total" not in frame.columns else frame
+    grouped = frame.groupby(["service", "metric", "ts"], as_index=False)["value"]
+    out = grouped.mean()
+    out["total"] = grouped.sum()["value"].to_numpy()
+    return out
+
+
+def _judge_service(service, b_s, c_s, config, mode) -> list[dict]:
+    by_b = dict(tuple(b_s.groupby("metric"))) if len(b_s) else {}
+    by_c = dict(tuple(c_s.groupby("metric"))) if len(c_s) else {}
+    empty = b_s.iloc[:0] if len(b_s) or not len(c_s) else c_s.iloc[:0]
+    rows = []
+    for metric in sorted(set(by_b) | set(by_c)):
+        if config.ignored(metric):
+            continue
+        rule = config.rule(metric)
+        try:
+            b, c = by_b.get(metric, empty), by_c.get(metric, empty)
+            if rule.kind == "count":
+                den_b = by_b.get(rule.denominator, empty) if rule.denominator else None
+                den_c = by_c.get(rule.denominator, empty) if rule.denominator else None
+                rows.append(_judge_count(service, metric, rule, config, b, c, den_b, den_c))
+            else:
+                rows.append(_judge_metric(service, metric, rule, config, b, c, mode))
+        except Exception as exc:  # a metric that cannot be judged is reported, not fatal
+            rows.append(_row(service, metric, rule, "Error", test="none",
+                             explanation=f"{metric}: could not be judged ({type(exc).__name__}: {exc}): Error."))
+    return rows
+
+
+def _verdict(rows, services, config, mode, comparison, baseline_window, candidate_window) -> Verdict:
     metrics_df = pd.DataFrame(rows, columns=METRIC_COLUMNS)
-    services_df, overall = _scores(metrics_df, config, services)
-    if comparison is None and mode == "seasonal":
-        comparison = (f"candidate against the same UTC hours of week in {weeks} baseline weeks (each value divided by "
-                      "that hour's median in the other baseline weeks)" if weeks > 1 else
-                      "candidate against the same UTC hours of day (weekdays and weekends apart) in 1 baseline week "
-                      "(each value divided by that hour's median on the other days)")
-    comparison = comparison or "candidate against control"
+    services_df, overall = _scores(metrics_df, config, list(services))
     return Verdict(overall, services_df, metrics_df, mode, comparison, tuple(baseline_window),
                    tuple(candidate_window), config.model_dump(mode="json"))
 
@@ -135,10 +175,11 @@ def judge_frames(base: pd.DataFrame, cand: pd.DataFrame, config: JudgeConfig | N
 
 
 def _weeks(frame: pd.DataFrame) -> int:
+    """Distinct baseline weeks, counted as _like_with_like counts them."""
     if not len(frame):
         return 0
-    span = (frame["ts"].max() - frame["ts"].min()).total_seconds()
-    return max(1, round(span / (7 * 86400)))
+    hours = _hours(frame["ts"])
+    return int((hours.max() - hours.min()) // (24 * 7)) + 1
 
 
 def _clean(values: pd.Series, rule: MetricRule) -> pd.Series:
@@ -154,17 +195,9 @@ def _row(service, metric, rule, cls, **kw) -> dict:
     return row
 
 
-def _judge_metric(service, metric, rule, config, b_s, c_s, mode) -> dict:
-    b = b_s[b_s["metric"] == metric].copy()
-    c = c_s[c_s["metric"] == metric].copy()
-    b["value"], c["value"] = b["value"].astype(float), c["value"].astype(float)
-    if rule.kind == "count":
-        return _judge_count(service, metric, rule, config, b, c, b_s, c_s)
-    b = b.assign(value=_clean(b["value"], rule)).dropna(subset=["value"])
-    c = c.assign(value=_clean(c["value"], rule)).dropna(subset=["value"])
-    if mode == "seasonal":  # one value per timestamp: the hosts' mean
-        b = b.groupby("ts", as_index=False)["value"].mean()
-        c = c.groupby("ts", as_index=False)["value"].mean()
+def _judge_metric(service, metric, rule, config, b, c, mode) -> dict:
+    b = b.assign(value=_clean(b["value"].astype(float), rule)).dropna(subset=["value"])
+    c = c.assign(value=_clean(c["value"].astype(float), rule)).dropna(subset=["value"])
     x, y, scale_note = _like_with_like(b, c, mode)
     n_b, n_c = len(x), len(y)
     if n_b < config.min_points or n_c < config.min_points:
@@ -233,6 +266,16 @@ def _fails(cls: str, rule: MetricRule) -> bool:
     return False
 
 
+_NS_HOUR = 3_600_000_000_000
+
+
+def _hours(ts: pd.Series) -> np.ndarray:
+    """Whole UTC hours since the epoch, as integers (fast: no per-element datetime objects)."""
+    if getattr(ts.dt, "tz", None) is not None:
+        ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
+    return ts.to_numpy(dtype="datetime64[ns]").view("int64") // _NS_HOUR
+
+
 def _like_with_like(b: pd.DataFrame, c: pd.DataFrame, mode: str) -> tuple[np.ndarray, np.ndarray, str]:
     """Seasonal mode: scale both samples by the baseline's median at the same point of the cycle.
 
@@ -244,16 +287,21 @@ def _like_with_like(b: pd.DataFrame, c: pd.DataFrame, mode: str) -> tuple[np.nda
     """
     if mode != "seasonal" or not len(b) or not len(c):
         return b["value"].to_numpy(), c["value"].to_numpy(), ""
+    hb, hc = _hours(b["ts"]), _hours(c["ts"])
+    cycle = "point of the cycle"
+    day_b, day_c = hb // 24, hc // 24
+    weekday_b, weekday_c = (day_b + 3) % 7, (day_c + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
     x_all = b["value"].to_numpy()
-    weeks = ((b["ts"] - b["ts"].min()).dt.total_seconds() // (7 * 86400)).to_numpy().astype(int)
-    if len(np.unique(weeks)) > 1:
-        key_b = (b["ts"].dt.day_of_week * 24 + b["ts"].dt.hour).to_numpy()
-        key_c = (c["ts"].dt.day_of_week * 24 + c["ts"].dt.hour).to_numpy()
+    weeks = (hb - hb.min()) // (24 * 7)
+    if weeks.max() > 0:
+        key_b, key_c = weekday_b * 24 + hb % 24, weekday_c * 24 + hc % 24
         leave_out = weeks
     else:
-        key_b = (b["ts"].dt.hour + 24 * (b["ts"].dt.day_of_week >= 5)).to_numpy()
-        key_c = (c["ts"].dt.hour + 24 * (c["ts"].dt.day_of_week >= 5)).to_numpy()
-        leave_out = b["ts"].dt.floor("D").to_numpy()
+        key_b, key_c = hb % 24 + 24 * (weekday_b >= 5), hc % 24 + 24 * (weekday_c >= 5)
+        leave_out = day_b
+        if not np.isin(key_c, key_b).all():  # the baseline lacks the candidate's kind of day
+            key_b, key_c = hb % 24, hc % 24
+            cycle = "hour of day (the baseline lacks weekdays or weekends)"
     medians = pd.Series(x_all).groupby(key_b).median()
     mb = np.full(len(x_all), np.nan)
     for group in np.unique(leave_out):
@@ -266,23 +314,23 @@ def _like_with_like(b: pd.DataFrame, c: pd.DataFrame, mode: str) -> tuple[np.nda
     mc = medians.reindex(key_c[known]).to_numpy()
     y = c["value"].to_numpy()[known]
     if (medians > 0).all() and (mb > 0).all():
-        return x_all / mb, y / mc, " in units of the baseline median at that point of the cycle"
-    return x_all - mb, y - mc, " as offsets from the baseline median at that point of the cycle"
+        return x_all / mb, y / mc, f" in units of the baseline median at that {cycle}"
+    return x_all - mb, y - mc, f" as offsets from the baseline median at that {cycle}"
 
 
-def _judge_count(service, metric, rule, config, b, c, b_s, c_s) -> dict:
+def _judge_count(service, metric, rule, config, b, c, den_b, den_c) -> dict:
     """Events out of a denominator (errors/requests), or per sample without one."""
-    def totals(frame, all_rows):
-        frame = frame.dropna(subset=["value"])
-        if rule.denominator:
-            den = all_rows[all_rows["metric"] == rule.denominator]
-            keys = [k for k in ("ts", "host") if k in frame.columns]
-            merged = frame.merge(den[keys + ["value"]], on=keys, suffixes=("", "_den"))
-            return float(merged["value"].sum()), float(merged["value_den"].sum()), len(merged)
-        return float(frame["value"].sum()), float(len(frame)), len(frame)
+    def totals(frame, den):
+        column = "total" if "total" in frame.columns else "value"
+        frame = frame.dropna(subset=[column])
+        if den is not None:
+            keys = [k for k in ("ts", "host") if k in frame.columns and k in den.columns]
+            merged = frame[keys + [column]].merge(den[keys + [column]], on=keys, suffixes=("", "_den"))
+            return float(merged[column].sum()), float(merged[column + "_den"].sum()), len(merged)
+        return float(frame[column].sum()), float(len(frame)), len(frame)
 
-    eb, xb, n_b = totals(b, b_s)
-    ec, xc, n_c = totals(c, c_s)
+    eb, xb, n_b = totals(b, den_b)
+    ec, xc, n_c = totals(c, den_c)
     per = f"per {rule.denominator}" if rule.denominator else "per sample"
     if n_b < config.min_points or n_c < config.min_points or xb <= 0 or xc <= 0:
         return _row(service, metric, rule, "NoData", test="none", baseline_n=n_b, candidate_n=n_c,

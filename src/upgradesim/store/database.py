@@ -157,38 +157,43 @@ class Store:
             params.append(window[1])
         return (" WHERE " + " AND ".join(clauses)) if clauses else ""
 
-    def compute_baselines(self, window: Window = (None, None)) -> pd.DataFrame:
-        """Per service, metric and UTC hour of week: n, mean, std, p50, p95, p99; and daily peaks.
-
-        Both are stored (replacing those of the same window) and the baselines returned.
-        """
+    def _bounds(self, window: Window) -> tuple[dt.datetime, dt.datetime]:
         rng = self.telemetry_range()
         if not rng["rows"]:
             raise StoreError(f"{self.path}: no telemetry to compute baselines from (ingest first)")
-        start = window[0] or rng["start"]
-        end = window[1] or (rng["end"] + dt.timedelta(microseconds=1))
-        params: list = []
-        where = self._where((start, end), params)
+        return (window[0] or rng["start"], window[1] or (rng["end"] + dt.timedelta(microseconds=1)))
+
+    def compute_baselines(self, window: Window = (None, None)) -> pd.DataFrame:
+        """Per service, metric and UTC hour of week: n, mean, std, p50, p95, p99 (NaN values left out).
+
+        Stored in ``baselines`` (replacing those of the same window) and returned.
+        """
+        start, end = self._bounds(window)
         with self.transaction():
             self.con.execute("DELETE FROM baselines WHERE window_start = ? AND window_end = ?", [start, end])
-            self.con.execute("DELETE FROM daily_peaks WHERE window_start = ? AND window_end = ?", [start, end])
-            self.con.execute(f"""
+            self.con.execute("""
                 INSERT INTO baselines
-                SELECT ?, ?, service, metric,
-                       (isodow(ts) - 1) * 24 + hour(ts) AS hour_of_week,
-                       count(*), avg(value), stddev_samp(value),
-                       quantile_cont(value, 0.5), quantile_cont(value, 0.95), quantile_cont(value, 0.99), now()
-                FROM telemetry {where} AND NOT isnan(value)
-                GROUP BY ALL
-            """, [start, end, *params])
-            self.con.execute(f"""
+                SELECT ?, ?, service, metric, how, n, mean, std, q[1], q[2], q[3], now()
+                FROM (SELECT service, metric, (isodow(ts) - 1) * 24 + hour(ts) AS how, count(*) AS n,
+                             avg(value) AS mean, stddev_samp(value) AS std,
+                             quantile_cont(value, [0.5, 0.95, 0.99]) AS q
+                      FROM telemetry WHERE ts >= ? AND ts < ? AND NOT isnan(value) GROUP BY ALL)
+            """, [start, end, start, end])
+        return self.baselines((start, end))
+
+    def compute_daily_peaks(self, window: Window = (None, None)) -> pd.DataFrame:
+        """Per UTC day, service, metric and region: the highest per-timestamp sum over the region's hosts."""
+        start, end = self._bounds(window)
+        with self.transaction():
+            self.con.execute("DELETE FROM daily_peaks WHERE window_start = ? AND window_end = ?", [start, end])
+            self.con.execute("""
                 INSERT INTO daily_peaks
                 SELECT ?, ?, CAST(ts AS DATE) AS day, service, metric, region, max(total)
-                FROM (SELECT ts, service, metric, region, sum(value) AS total FROM telemetry {where}
-                      GROUP BY ALL)
+                FROM (SELECT ts, service, metric, region, sum(value) AS total FROM telemetry
+                      WHERE ts >= ? AND ts < ? GROUP BY ALL)
                 GROUP BY ALL
-            """, [start, end, *params])
-        return self.baselines((start, end))
+            """, [start, end, start, end])
+        return self.daily_peaks()
 
     def baselines(self, window: Window | None = None) -> pd.DataFrame:
         """Stored baselines (of one window, or the newest)."""
@@ -234,8 +239,10 @@ class Store:
     # ------------------------------------------------------------------ samples for the judge
 
     def samples(self, services: list[str] | None, window: Window, *, hosts_like: str | None = None,
-                hosts_not_like: str | None = None) -> pd.DataFrame:
-        """Raw telemetry rows (ts, service, metric, value, region, host) for the judge."""
+                hosts_not_like: str | None = None, aggregate: bool = False) -> pd.DataFrame:
+        """Telemetry for the judge: raw rows (ts, service, metric, value, region, host), or with
+        ``aggregate`` one row per service, metric and timestamp (value = the hosts' mean, total =
+        their sum), computed in DuckDB."""
         params: list = []
         where = self._where(window, params)
         extra = []
@@ -250,6 +257,10 @@ class Store:
             params.append(hosts_not_like)
         if extra:
             where = (where + " AND " if where else " WHERE ") + " AND ".join(extra)
+        if aggregate:
+            return self.con.execute(
+                "SELECT ts, service, metric, avg(value) AS value, sum(value) AS total FROM telemetry"
+                f"{where} GROUP BY ts, service, metric ORDER BY service, metric, ts", params).df()
         return self.con.execute(
             f"SELECT ts, service, metric, value, region, host FROM telemetry{where} ORDER BY service, metric, ts, host",
             params).df()
