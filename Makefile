@@ -25,6 +25,7 @@ demo: $(STAMP)
 	rm -f $(DEMO_DIR)/upgradesim.duckdb
 	$(BIN)/upgradesim ingest $(DEMO_DIR)/telemetry/*.parquet --db $(DEMO_DIR)/upgradesim.duckdb
 	$(BIN)/upgradesim baseline --db $(DEMO_DIR)/upgradesim.duckdb > /dev/null
+	$(RUN_GATE) $(BIN)/upgradesim readiness $(DEMO_DIR)/plan.yaml --db $(DEMO_DIR)/upgradesim.duckdb
 	$(BIN)/upgradesim compare $(DEMO_DIR)/plan.yaml --replications 1000 --seed 7 --workers 2 --db $(DEMO_DIR)/upgradesim.duckdb
 	$(RUN_GATE) $(BIN)/upgradesim check $(DEMO_DIR)/plan.yaml --replications 1000 --seed 7 --workers 2
 	$(RUN_GATE) $(BIN)/upgradesim judge --db $(DEMO_DIR)/upgradesim.duckdb --plan $(DEMO_DIR)/plan.yaml --config $(DEMO_DIR)/judge.yaml

@@ -85,6 +85,7 @@ CHILD = textwrap.dedent('''
     elif kind == "duckdb":
         con = duckdb.connect()
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")
         rows = len(con.execute(f"""
             SELECT service, metric, (isodow(ts) - 1) * 24 + hour(ts) AS how, count(*), avg(value), stddev_samp(value),
                    quantile_cont(value, 0.5), quantile_cont(value, 0.95), quantile_cont(value, 0.99)

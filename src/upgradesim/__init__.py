@@ -17,6 +17,7 @@ from .errors import (
 )
 from .judge import JudgeConfig, Verdict, judge, judge_frames, load_judge_config, logs_diff
 from .plan import Plan, load_plan, parse_plan, plan_hash, plan_schema, summarize_plan
+from .readiness import Readiness, assess
 from .sample import sample_plan_path, write_sample
 from .sim import (
     EVENT_FIELDS,
@@ -67,6 +68,9 @@ __all__ = [
     "JudgeConfig",
     "load_judge_config",
     "logs_diff",
+    # readiness
+    "assess",
+    "Readiness",
     # sample estate
     "sample_plan_path",
     "write_sample",

@@ -357,5 +357,50 @@ def logs_diff(before: Path, after: Path, alpha: float, min_ratio: float, show_al
     sys.exit(2 if len(diff.changed()) else 0)
 
 
+@cli.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option("--as-of", "as_of", default=None, help="Date the answer is for (YYYY-MM-DD); today by default.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Store: measured peaks for capacity, and where the findings are kept.")
+@click.option("--lifecycle", "lifecycle_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A newer support-lifecycle CSV in the bundled snapshot's shape.")
+@click.option("--json", "as_json", is_flag=True, help="Print a stable JSON document.")
+@_user_errors
+def readiness(plan: Path, as_of: str | None, db: Path | None, lifecycle_file: Path | None, as_json: bool) -> None:
+    """Assess PLAN's readiness: findings, component classes, go/no-go (exit 0 go, 2 no-go)."""
+    import datetime as dt
+
+    from .errors import DataError
+    from .plan import load_plan
+    from .readiness import assess
+
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+    except ValueError:
+        raise DataError(f"--as-of(={as_of}): must be a date YYYY-MM-DD") from None
+    loaded = load_plan(plan)
+    if db:
+        from .store import Store
+
+        with Store(db) as store:
+            result = assess(loaded, as_of=day, store=store, lifecycle=lifecycle_file)
+            store.write_readiness(result)
+    else:
+        result = assess(loaded, as_of=day, lifecycle=lifecycle_file)
+    if as_json:
+        click.echo(result.to_json())
+    else:
+        counts = result.counts()
+        click.echo(f"readiness of {loaded.name} as of {day}: {result.decision.upper()} (score {result.score:.0f}/100; "
+                   f"{counts['blocker']} blockers, {counts['warning']} warnings, {counts['info']} info)")
+        for row in result.findings.itertuples():
+            if row.severity != "info":
+                click.echo(f"  {row.id} {row.severity:7s} {row.component}: {row.message}")
+        click.echo("  upgrade order: " + " -> ".join(result.upgrade_order))
+        classes = result.components["readiness"].value_counts()
+        click.echo("  components: " + ", ".join(f"{n} {c}" for c, n in classes.items()))
+    sys.exit(0 if result.go else 2)
+
+
 def main() -> None:
     cli(prog_name="upgradesim")

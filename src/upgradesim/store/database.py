@@ -67,6 +67,7 @@ class Store:
         except duckdb.Error as exc:
             raise StoreError(f"{self.path}: not a DuckDB store: {str(exc).splitlines()[0]}") from None
         self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET enable_progress_bar = false")  # a library never prints
         if not read_only:
             self._ensure_schema()
         self._check_version()
@@ -277,12 +278,7 @@ class Store:
                 int(meta.get("replications", 0)), meta.get("strategies"), meta.get("package_version")])
             for table, frame in (("sim_replications", result.replications), ("sim_summary", result.summary),
                                  ("sim_events", result.events)):
-                frame = frame.copy()
-                frame.insert(0, "run_id", run_id)
-                self.con.register("_frame", frame)
-                cols = ", ".join(f'"{c}"' for c in TABLES[table])
-                self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _frame")
-                self.con.unregister("_frame")
+                self._insert(table, frame, "run_id", run_id)
         return run_id
 
     def simulation_runs(self) -> pd.DataFrame:
@@ -307,12 +303,7 @@ class Store:
                 verdict_id, dt.datetime.now(dt.UTC), verdict.mode, *verdict.baseline_window, *verdict.candidate_window,
                 verdict.verdict, json.dumps(verdict.config, default=str)])
             for table, frame in (("verdicts", verdict.services), ("verdict_metrics", verdict.metrics)):
-                frame = frame.copy()
-                frame.insert(0, "verdict_id", verdict_id)
-                self.con.register("_frame", frame)
-                cols = ", ".join(f'"{c}"' for c in TABLES[table])
-                self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _frame")
-                self.con.unregister("_frame")
+                self._insert(table, frame, "verdict_id", verdict_id)
         return verdict_id
 
     def verdict(self, verdict_id: str | None = None) -> dict:
@@ -325,6 +316,52 @@ class Store:
         return {"run": run,
                 "services": self.con.execute("SELECT * FROM verdicts WHERE verdict_id = ?", [verdict_id]).df(),
                 "metrics": self.con.execute("SELECT * FROM verdict_metrics WHERE verdict_id = ?", [verdict_id]).df()}
+
+    def utilisation_peaks(self, plan, metric: str = "cpu_pct") -> dict[tuple[str, str], float] | None:
+        """Measured peak utilisation (0..1) per (region, tier): the highest per-timestamp mean of
+        ``metric`` over the hosts of the tier's services (services named like plan components)."""
+        tiers = {c.name: c.tier for c in plan.components}
+        rows = self.con.execute("""
+            SELECT region, service, max(mean) FROM (
+                SELECT ts, region, service, avg(value) AS mean FROM telemetry
+                WHERE metric = ? AND region IS NOT NULL AND NOT isnan(value) GROUP BY ALL)
+            GROUP BY ALL""", [metric]).fetchall()
+        peaks: dict[tuple[str, str], float] = {}
+        for region, service, peak in rows:
+            tier = tiers.get(service)
+            if tier is not None:
+                peaks[(region, tier)] = max(peaks.get((region, tier), 0.0), float(peak) / 100.0)
+        return peaks or None
+
+    def write_readiness(self, readiness) -> str:
+        """Store a :class:`~upgradesim.readiness.Readiness`; returns its id."""
+        readiness_id = str(uuid.uuid4())
+        counts = readiness.counts()
+        with self.transaction():
+            self.con.execute("INSERT INTO readiness_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+                readiness_id, dt.datetime.now(dt.UTC), readiness.meta.get("plan"), readiness.as_of,
+                readiness.decision, readiness.score, counts["blocker"], counts["warning"],
+                readiness.meta.get("lifecycle_source")])
+            for table, frame in (("findings", readiness.findings), ("component_readiness", readiness.components)):
+                self._insert(table, frame, "readiness_id", readiness_id)
+        return readiness_id
+
+    def readiness(self, readiness_id: str | None = None) -> dict[str, pd.DataFrame]:
+        if readiness_id is None:
+            row = self.con.execute("SELECT readiness_id FROM readiness_runs ORDER BY created_at DESC LIMIT 1").fetchone()
+            if row is None:
+                raise StoreError(f"{self.path}: no readiness assessment stored (run readiness --db)")
+            readiness_id = row[0]
+        return {name: self.con.execute(f"SELECT * FROM {name} WHERE readiness_id = ?", [readiness_id]).df()
+                for name in ("readiness_runs", "findings", "component_readiness")}
+
+    def _insert(self, table: str, frame: pd.DataFrame, key: str, value: str) -> None:
+        frame = frame.copy()
+        frame.insert(0, key, value)
+        self.con.register("_frame", frame)
+        cols = ", ".join(f'"{c}"' for c in TABLES[table])
+        self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _frame")
+        self.con.unregister("_frame")
 
     def table(self, name: str) -> pd.DataFrame:
         """A whole documented table, for notebooks and exports."""

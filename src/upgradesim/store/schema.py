@@ -103,6 +103,26 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
         "baseline_p99": ("DOUBLE", ""), "candidate_p99": ("DOUBLE", ""),
         "explanation": ("VARCHAR", "one sentence: why this class"),
     },
+    "readiness_runs": {
+        "readiness_id": ("VARCHAR PRIMARY KEY", "uuid"), "created_at": ("TIMESTAMPTZ", ""),
+        "plan_name": ("VARCHAR", ""), "as_of": ("DATE", "the date the assessment answers for"),
+        "decision": ("VARCHAR", "go or no-go"), "score": ("DOUBLE", "0..100"),
+        "blockers": ("INTEGER", ""), "warnings": ("INTEGER", ""), "lifecycle_source": ("VARCHAR", "snapshot file"),
+    },
+    "findings": {
+        "readiness_id": ("VARCHAR", "readiness_runs row"), "id": ("VARCHAR", "DEP-001, LC-004, ..."),
+        "area": ("VARCHAR", "dependency, lifecycle, capacity, security, customization, workflow"),
+        "severity": ("VARCHAR", "blocker, warning, info"), "component": ("VARCHAR", "component, tier in region, or workflow"),
+        "message": ("VARCHAR", ""), "evidence": ("VARCHAR", ""), "recommendation": ("VARCHAR", ""),
+    },
+    "component_readiness": {
+        "readiness_id": ("VARCHAR", ""), "component": ("VARCHAR", ""), "tier": ("VARCHAR", ""),
+        "product": ("VARCHAR", ""), "version": ("VARCHAR", ""), "target_version": ("VARCHAR", ""),
+        "readiness": ("VARCHAR", "ready, conditionally ready, not ready, unknown"), "blockers": ("INTEGER", ""),
+        "warnings": ("INTEGER", ""), "coverage": ("VARCHAR", "which checks had data"),
+        "lifecycle_status": ("VARCHAR", ""), "days_to_eol": ("DOUBLE", "negative: past end of life"),
+        "urgency_rank": ("INTEGER", "1 = most urgent"),
+    },
 }
 
 DDL = [
