@@ -30,6 +30,8 @@ demo: $(STAMP)
 	$(RUN_GATE) $(BIN)/upgradesim check $(DEMO_DIR)/plan.yaml --replications 1000 --seed 7 --workers 2
 	$(RUN_GATE) $(BIN)/upgradesim judge --db $(DEMO_DIR)/upgradesim.duckdb --plan $(DEMO_DIR)/plan.yaml --config $(DEMO_DIR)/judge.yaml
 	$(RUN_GATE) $(BIN)/upgradesim logs-diff $(DEMO_DIR)/logs/app-before.log $(DEMO_DIR)/logs/app-after.log
+	$(BIN)/upgradesim report all --plan $(DEMO_DIR)/plan.yaml --db $(DEMO_DIR)/upgradesim.duckdb --out $(DEMO_DIR)/reports
+	@echo "HTML reports are in $(DEMO_DIR)/reports/ (one folder per report, with its manifest)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

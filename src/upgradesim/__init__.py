@@ -30,6 +30,17 @@ from .sim import (
 )
 from .store import Store
 
+
+
+def __getattr__(name: str):
+    """``upgradesim.report`` loads on first use: it brings matplotlib, which the CLI rarely needs."""
+    if name == "report":
+        import importlib
+
+        return importlib.import_module(".report", __name__)
+    raise AttributeError(f"module 'upgradesim' has no attribute {name!r}")
+
+
 try:
     __version__ = _version("upgradesim")
 except _PackageNotFoundError:  # running from a source tree without installation
@@ -71,6 +82,8 @@ __all__ = [
     # readiness
     "assess",
     "Readiness",
+    # reports (figures, notebook data, papermill rendering)
+    "report",
     # sample estate
     "sample_plan_path",
     "write_sample",

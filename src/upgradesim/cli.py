@@ -402,5 +402,41 @@ def readiness(plan: Path, as_of: str | None, db: Path | None, lifecycle_file: Pa
     sys.exit(0 if result.go else 2)
 
 
+@cli.command()
+@click.argument("name")
+@click.option("--plan", type=click.Path(dir_okay=False, path_type=Path), help="The upgrade plan.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="The store.")
+@click.option("-p", "--parameter", "parameters", type=(str, str), multiple=True, metavar="KEY VALUE",
+              help="A notebook parameter (overrides --plan/--db); repeatable.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"), show_default=True,
+              help="Reports go to OUT/<name>-<timestamp>/.")
+@click.option("--notebooks", type=click.Path(file_okay=False, path_type=Path), help="Folder of the report notebooks.")
+@click.option("--replications", "-n", type=click.IntRange(1), default=500, show_default=True,
+              help="With all: replications per strategy when the store has no comparison yet.")
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True, help="With all: the simulation seed.")
+@click.option("--workers", "-w", type=click.IntRange(1), default=1, show_default=True, help="With all: processes.")
+@_user_errors
+def report(name: str, plan: Path | None, db: Path | None, parameters: tuple[tuple[str, str], ...], out: Path,
+           notebooks: Path | None, replications: int, seed: int, workers: int) -> None:
+    """Render report NAME (readiness, rollout_strategy, post_upgrade, cab_pack, or all) to HTML.
+
+    Parameters merge in this order: the notebook's defaults, then --plan and --db, then -p KEY VALUE.
+    `all` first produces what the store lacks (readiness, strategy comparison, verdict).
+    """
+    from .errors import ReportError
+    from .report import render, render_all
+
+    if name == "all":
+        if plan is None or db is None:
+            raise ReportError("report all needs --plan and --db")
+        results = render_all(str(plan), str(db), out=out, replications=replications, seed=seed, workers=workers,
+                             notebooks=notebooks, log=lambda m: click.echo(m, err=True))
+    else:
+        results = [render(name, plan=str(plan) if plan else None, db=str(db) if db else None,
+                          parameters=dict(parameters), out=out, notebooks=notebooks)]
+    for r in results:
+        click.echo(f"{r.name}: {r.html}")
+
+
 def main() -> None:
     cli(prog_name="upgradesim")

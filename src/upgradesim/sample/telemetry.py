@@ -37,7 +37,7 @@ def synthetic_telemetry(
     """Long-form metrics (ts, service, metric, value, region, host) for the plan's regions.
 
     Metrics per host: ``requests`` and ``errors`` (counts per step), ``latency_p95_ms`` and
-    ``cpu_pct``. Demand follows each region's hourly profile in local time (weekends scaled),
+    ``cpu_pct`` (8% idle plus 95% of the region's demand over its app-tier capacity). Demand follows each region's hourly profile in local time (weekends scaled),
     with noise; after ``cutover`` the regressing service's latency rises by 40% and its error
     rate fourfold.
     """
@@ -62,13 +62,15 @@ def synthetic_telemetry(
                 host = f"{service}-{region.name}-{h + 1:02d}"
                 lam = rps * share * drift / HOSTS_PER_SERVICE * step_min * 60
                 requests = rng.poisson(np.maximum(lam * rng.lognormal(0, 0.05, len(ts)), 0))
-                util = np.clip(rps / profile.max(), 0, 1.2)
+                util = np.clip(rps / profile.max(), 0, 1.2)  # latency grows with the load's daily shape
+                app_capacity = region.nodes.get("app", 0) * plan.tiers["app"].capacity_rps if "app" in plan.tiers else 0
+                load = rps / app_capacity if app_capacity else util  # CPU follows demand over capacity
                 regress = after & (service == REGRESSING_SERVICE)
                 p_err = np.where(regress, BASE_ERROR_RATE * 4, BASE_ERROR_RATE)
                 errors = rng.binomial(requests, p_err)
                 latency = base_latency * (1 + 0.35 * util) * rng.lognormal(0, 0.08, len(ts))
                 latency = np.where(regress, latency * 1.4, latency)
-                cpu = np.clip(12 + 58 * util + rng.normal(0, 3, len(ts)), 0, 100)
+                cpu = np.clip(8 + 95 * load + rng.normal(0, 2, len(ts)), 0, 100)
                 for metric, values in (
                     ("requests", requests.astype(float)),
                     ("errors", errors.astype(float)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -67,7 +68,9 @@ class Store:
         except duckdb.Error as exc:
             raise StoreError(f"{self.path}: not a DuckDB store: {str(exc).splitlines()[0]}") from None
         self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute("SET enable_progress_bar = false")  # a library never prints
+        # a library never prints; inside Jupyter DuckDB refuses the change without ipywidgets (and prints nothing)
+        with contextlib.suppress(duckdb.Error):
+            self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             self._ensure_schema()
         self._check_version()

@@ -1,0 +1,19 @@
+"""Stakeholder reports: figure functions, data for each notebook, papermill rendering with a manifest."""
+
+from . import plots
+from .data import (
+    cab_data,
+    first_windows,
+    interval_table,
+    lifecycle_rows,
+    post_upgrade_data,
+    readiness_data,
+    rollout_data,
+    rollout_window,
+)
+from .display import heading, say, show, table
+from .render import REPORTS, RenderResult, notebooks_dir, render, render_all, report_parameters
+
+__all__ = ["plots", "readiness_data", "lifecycle_rows", "rollout_window", "rollout_data", "interval_table",
+           "post_upgrade_data", "first_windows", "cab_data", "say", "heading", "table", "show", "REPORTS",
+           "RenderResult", "render", "render_all", "notebooks_dir", "report_parameters"]

@@ -1,0 +1,192 @@
+"""What each report needs, gathered from the plan and the store (read-only). Notebooks call these
+and plot; they never simulate, judge or write."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..plan.calendar import region_calendar, to_datetime
+from ..plan.model import Plan
+from ..sim.tolerance import check_tolerance, recommend
+from ..store import Store
+
+__all__ = ["ReadinessData", "readiness_data", "lifecycle_rows", "rollout_window", "RolloutData", "rollout_data", "PostUpgradeData", "post_upgrade_data",
+           "interval_table", "first_windows", "cab_data", "CabData"]
+
+
+@dataclass(frozen=True)
+class ReadinessData:
+    run: pd.Series
+    findings: pd.DataFrame
+    components: pd.DataFrame
+    as_of: dt.date
+    headline: str
+
+
+def readiness_data(plan: Plan, db_path: str) -> ReadinessData:
+    """The newest stored readiness assessment of the plan."""
+    with Store(db_path, read_only=True) as store:
+        stored = store.readiness()
+    run = stored["readiness_runs"].iloc[0]
+    as_of = pd.Timestamp(run["as_of"]).date()
+    headline = (f"{plan.name}: {str(run['decision']).upper()} as of {as_of} — score {run['score']:.0f}/100, "
+                f"{run['blockers']} blockers, {run['warnings']} warnings.")
+    return ReadinessData(run, stored["findings"], stored["component_readiness"], as_of, headline)
+
+
+def lifecycle_rows(data: ReadinessData, plan: Plan) -> pd.DataFrame:
+    """Lifecycle rows (component, product, cycle, eol) re-derived from the plan and the snapshot."""
+    from ..readiness.checks import check_lifecycle
+    from ..readiness.lifecycle import load_lifecycle
+
+    _, rows = check_lifecycle(plan, load_lifecycle(), data.as_of)
+    return pd.DataFrame(rows)
+
+
+def rollout_window(plan: Plan) -> tuple[dt.date, dt.date]:
+    start = plan.calendar.start_utc
+    return start.date(), (start + dt.timedelta(days=plan.calendar.horizon_days)).date()
+
+
+@dataclass(frozen=True)
+class RolloutData:
+    run_id: str
+    summary: pd.DataFrame
+    replications: pd.DataFrame
+    events: pd.DataFrame
+    recommended: str
+    reason: str
+    representative: tuple[str, int]
+    meta: dict = field(default_factory=dict)
+
+    def representative_events(self) -> pd.DataFrame:
+        strategy, rep = self.representative
+        e = self.events
+        return e[(e["strategy"] == strategy) & (e["replication"] == rep)].sort_values("at_min", kind="stable")
+
+
+def rollout_data(plan: Plan, db_path: str, run_id: str = "") -> RolloutData:
+    """A stored strategy comparison, its recommendation, and a representative replication: the one
+    of the recommended strategy (among those with an event log) whose duration is nearest the median."""
+    with Store(db_path, read_only=True) as store:
+        sim = store.simulation(run_id or None)
+        runs = store.simulation_runs()
+    summary, reps, events = sim["summary"], sim["replications"], sim["events"]
+    best, reason = recommend(summary, plan.risk)
+    logged = reps[(reps["strategy"] == best) & reps["replication"].isin(events.loc[events["strategy"] == best,
+                                                                                      "replication"].unique())]
+    pool = logged if len(logged) else reps[reps["strategy"] == best]
+    median = pool["duration_min"].median()
+    rep = int(pool.iloc[(pool["duration_min"] - median).abs().argsort().iloc[0]]["replication"])
+    meta = runs[runs["run_id"] == sim["run_id"]].iloc[0].to_dict()
+    return RolloutData(sim["run_id"], summary, reps, events, best, reason, (best, rep), meta)
+
+
+def interval_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """One row per strategy, each figure as 'estimate [low, high]' in readable units."""
+    figures = [("duration_p50_min", "duration p50 (h)", 1 / 60), ("duration_p95_min", "duration p95 (h)", 1 / 60),
+               ("downtime_min", "downtime (min)", 1), ("sla_breach_min", "SLA breach (region-min)", 1),
+               ("p_rollback", "P(rollback)", 1), ("p_overrun", "P(overrun)", 1), ("p_complete", "P(complete)", 1),
+               ("extra_node_hours", "extra node-hours", 1)]
+    rows = []
+    for strategy in dict.fromkeys(summary["strategy"]):
+        part = summary[summary["strategy"] == strategy].set_index("figure")
+        row = {"strategy": strategy}
+        for figure, label, scale in figures:
+            r = part.loc[figure]
+            row[label] = f"{r.estimate * scale:.3g} [{r.low * scale:.3g}, {r.high * scale:.3g}]"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class PostUpgradeData:
+    available: bool
+    reason: str
+    run: pd.Series | None = None
+    services: pd.DataFrame | None = None
+    metrics: pd.DataFrame | None = None
+    base: pd.DataFrame | None = None
+    cand: pd.DataFrame | None = None
+
+
+def post_upgrade_data(plan: Plan, db_path: str, verdict_id: str = "", max_series: int = 4) -> PostUpgradeData:
+    """The newest stored verdict and the samples of its worst metrics; or why there is none."""
+    if not Path(db_path).exists():
+        return PostUpgradeData(False, f"There is no store at {db_path}, so there is no post-upgrade telemetry to judge.")
+    with Store(db_path, read_only=True) as store:
+        if not store.telemetry_range()["rows"]:
+            return PostUpgradeData(False, "The store holds no telemetry: there is nothing to compare after the "
+                                          "upgrade. Ingest telemetry and run `upgradesim judge` first.")
+        try:
+            stored = store.verdict(verdict_id or None)
+        except Exception:  # no verdict stored
+            return PostUpgradeData(False, "The store holds telemetry but no verdict: run `upgradesim judge` first.")
+        run = stored["run"].iloc[0]
+        metrics = stored["metrics"]
+        worst = metrics[metrics["fails"]].head(max_series)
+        if not len(worst):
+            worst = metrics.head(min(2, len(metrics)))
+        services = sorted(set(worst["service"]))
+        if run["mode"] == "control":
+            base = cand = store.samples(services, (run["candidate_start"], run["candidate_end"]))
+        else:
+            base = store.samples(services, (run["baseline_start"], run["baseline_end"]), aggregate=True)
+            cand = store.samples(services, (run["candidate_start"], run["candidate_end"]), aggregate=True)
+    return PostUpgradeData(True, "", run, stored["services"], metrics, base, cand)
+
+
+def first_windows(plan: Plan, count: int = 3) -> pd.DataFrame:
+    """The first open windows of each region, in its local time and in UTC."""
+    rows = []
+    for region in plan.regions:
+        cal = region_calendar(plan, region)
+        for s, e in cal.intervals[:count]:
+            start, end = to_datetime(plan, s), to_datetime(plan, e)
+            rows.append({"region": region.name, "time zone": region.tz,
+                         "local start": start.astimezone(region.zone).strftime("%a %d %b %Y %H:%M"),
+                         "local end": end.astimezone(region.zone).strftime("%a %d %b %H:%M"),
+                         "UTC start": start.strftime("%d %b %H:%M"), "hours": round((e - s) / 60, 2)})
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class CabData:
+    readiness: ReadinessData | None
+    rollout: RolloutData | None
+    strategy: str
+    checks: pd.DataFrame
+    triggers: pd.DataFrame
+    roles: pd.DataFrame
+
+
+def cab_data(plan: Plan, db_path: str) -> CabData:
+    """Everything the change advisory board pack shows, from the store's newest results."""
+    try:
+        ready = readiness_data(plan, db_path)
+    except Exception:
+        ready = None
+    try:
+        roll = rollout_data(plan, db_path)
+    except Exception:
+        roll = None
+    strategy = plan.chosen_strategy or (roll.recommended if roll else "")
+    checks = pd.DataFrame()
+    if roll is not None and strategy in set(roll.summary["strategy"]):
+        checks = pd.DataFrame([{"figure": c.figure, "estimate": c.estimate, "95% interval": f"[{c.low:.3g}, {c.high:.3g}]",
+                                "limit": c.limit, "status": c.status}
+                               for c in check_tolerance(roll.summary, plan.risk, strategy)])
+    policy = plan.rollback
+    triggers = pd.DataFrame([
+        {"trigger": "failed nodes in one batch", "threshold": policy.failed_nodes_per_batch},
+        {"trigger": "fleet error rate (%)", "threshold": policy.error_rate_pct},
+        {"trigger": "minutes in SLA breach (per region)", "threshold": policy.sla_breach_min},
+        {"trigger": "minutes past a window's end", "threshold": policy.window_overrun_min},
+        {"trigger": "failed schema migration", "threshold": "any"},
+    ]).assign(threshold=lambda f: f["threshold"].map(lambda v: "disabled" if v is None else v))
+    roles = pd.DataFrame([{"role": k, "person": v} for k, v in (plan.roles.model_dump().items() if plan.roles else [])])
+    return CabData(ready, roll, strategy, checks, triggers, roles)
