@@ -31,7 +31,6 @@ from .sim import (
 from .store import Store
 
 
-
 def __getattr__(name: str):
     """``upgradesim.report`` loads on first use: it brings matplotlib, which the CLI rarely needs."""
     if name == "report":
