@@ -79,8 +79,10 @@ def test_each_report_renders(estate, name, tmp_path):
         import hashlib
 
         assert hashlib.sha256((result.folder / artifact).read_bytes()).hexdigest() == digest
+    assert "bound method" not in html and "Warning" not in html and "(n=0)" not in html
     if name == "post_upgrade":
         assert "unknown field" in html  # the new log pattern
+        assert "Verdict: Fail (candidate against the same UTC hours of week" in html
     if name == "rollout_strategy":
         assert "Recommended:" in html
 

@@ -107,6 +107,7 @@ def interval_table(summary: pd.DataFrame) -> pd.DataFrame:
 class PostUpgradeData:
     available: bool
     reason: str
+    headline: str = ""
     run: pd.Series | None = None
     services: pd.DataFrame | None = None
     metrics: pd.DataFrame | None = None
@@ -137,7 +138,9 @@ def post_upgrade_data(plan: Plan, db_path: str, verdict_id: str = "", max_series
         else:
             base = store.samples(services, (run["baseline_start"], run["baseline_end"]), aggregate=True)
             cand = store.samples(services, (run["candidate_start"], run["candidate_end"]), aggregate=True)
-    return PostUpgradeData(True, "", run, stored["services"], metrics, base, cand)
+    headline = f"Verdict: {run['verdict']} ({run['comparison']})."
+    services_table = stored["services"].drop(columns=["verdict_id"])
+    return PostUpgradeData(True, "", headline, run, services_table, metrics, base, cand)
 
 
 def first_windows(plan: Plan, count: int = 3) -> pd.DataFrame:

@@ -127,7 +127,7 @@ def distributions(replications: pd.DataFrame, column: str, label: str, scale: fl
     strategies = list(dict.fromkeys(replications["strategy"]))
     data = [replications.loc[replications["strategy"] == s, column].to_numpy() * scale for s in strategies]
     fig, ax = _figure(9, 0.5 * len(strategies) + 1.8)
-    ax.boxplot(data, vert=False, tick_labels=strategies, showfliers=True)
+    ax.boxplot(data, orientation="horizontal", tick_labels=strategies, showfliers=True)
     means = [d.mean() if len(d) else np.nan for d in data]
     ax.scatter(means, np.arange(1, len(strategies) + 1), marker="D", color="#c0392b", zorder=3, label="mean")
     ax.set_title(f"Distribution of {label} over replications")
@@ -255,7 +255,15 @@ def metric_comparison(base: pd.DataFrame, cand: pd.DataFrame, service: str, metr
     b = base[(base["service"] == service) & (base["metric"] == metric)]["value"].dropna()
     c = cand[(cand["service"] == service) & (cand["metric"] == metric)]["value"].dropna()
     fig, ax = _figure(8, 3.5)
-    bins = np.histogram_bin_edges(np.concatenate([b.to_numpy(), c.to_numpy()]) if len(b) + len(c) else [0, 1], 40)
+    ax.set_title(f"{service}: {metric}, baseline against candidate")
+    ax.set_xlabel(metric)
+    ax.set_ylabel("density")
+    if not len(b) and not len(c):
+        ax.text(0.5, 0.5, "no samples", ha="center", va="center", transform=ax.transAxes)
+        ax.plot([], [], label="no data")
+        ax.legend()
+        return fig
+    bins = np.histogram_bin_edges(np.concatenate([b.to_numpy(), c.to_numpy()]), 40)
     ax.hist(b, bins=bins, alpha=0.55, density=True, label=f"baseline (n={len(b)})", color="#56b4e9")
     ax.hist(c, bins=bins, alpha=0.55, density=True, label=f"candidate (n={len(c)})", color="#e69f00")
     ax.set_title(f"{service}: {metric}, baseline against candidate")

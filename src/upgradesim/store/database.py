@@ -153,12 +153,13 @@ class Store:
     @staticmethod
     def _where(window: Window, params: list, column: str = "ts") -> str:
         clauses = []
-        if window[0] is not None:
+        start, end = (None if pd.isna(x) else x for x in window)  # NaT (an open bound read back) is open
+        if start is not None:
             clauses.append(f"{column} >= ?")
-            params.append(window[0])
-        if window[1] is not None:
+            params.append(start)
+        if end is not None:
             clauses.append(f"{column} < ?")
-            params.append(window[1])
+            params.append(end)
         return (" WHERE " + " AND ".join(clauses)) if clauses else ""
 
     def _bounds(self, window: Window) -> tuple[dt.datetime, dt.datetime]:
@@ -302,9 +303,9 @@ class Store:
         """Store a judge :class:`~upgradesim.judge.Verdict`; returns its id."""
         verdict_id = str(uuid.uuid4())
         with self.transaction():
-            self.con.execute("INSERT INTO verdict_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            self.con.execute("INSERT INTO verdict_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
                 verdict_id, dt.datetime.now(dt.UTC), verdict.mode, *verdict.baseline_window, *verdict.candidate_window,
-                verdict.verdict, json.dumps(verdict.config, default=str)])
+                verdict.verdict, json.dumps(verdict.config, default=str), verdict.comparison])
             for table, frame in (("verdicts", verdict.services), ("verdict_metrics", verdict.metrics)):
                 self._insert(table, frame, "verdict_id", verdict_id)
         return verdict_id

@@ -83,6 +83,7 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
         "candidate_start": ("TIMESTAMPTZ", ""), "candidate_end": ("TIMESTAMPTZ", ""),
         "verdict": ("VARCHAR", "Pass, Marginal, Fail or NoData over all services"),
         "config": ("VARCHAR", "the judge configuration used, JSON"),
+        "comparison": ("VARCHAR", "what was compared with what, in a sentence"),
     },
     "verdicts": {
         "verdict_id": ("VARCHAR", "verdict_runs row"), "service": ("VARCHAR", ""),
