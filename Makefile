@@ -22,7 +22,7 @@ RUN_GATE = sh -c '"$$@"; s=$$?; [ $$s -ne 1 ] || exit 1' --
 demo: $(STAMP)
 	$(BIN)/upgradesim init $(DEMO_DIR) --force
 	$(BIN)/upgradesim validate $(DEMO_DIR)/plan.yaml
-	rm -f $(DEMO_DIR)/upgradesim.duckdb
+	rm -f $(DEMO_DIR)/upgradesim.duckdb $(DEMO_DIR)/upgradesim.duckdb.key
 	$(BIN)/upgradesim ingest $(DEMO_DIR)/telemetry/*.parquet --db $(DEMO_DIR)/upgradesim.duckdb
 	$(BIN)/upgradesim baseline --db $(DEMO_DIR)/upgradesim.duckdb > /dev/null
 	$(RUN_GATE) $(BIN)/upgradesim readiness $(DEMO_DIR)/plan.yaml --db $(DEMO_DIR)/upgradesim.duckdb
@@ -30,7 +30,19 @@ demo: $(STAMP)
 	$(RUN_GATE) $(BIN)/upgradesim check $(DEMO_DIR)/plan.yaml --replications 1000 --seed 7 --workers 2
 	$(RUN_GATE) $(BIN)/upgradesim judge --db $(DEMO_DIR)/upgradesim.duckdb --plan $(DEMO_DIR)/plan.yaml --config $(DEMO_DIR)/judge.yaml
 	$(RUN_GATE) $(BIN)/upgradesim logs-diff $(DEMO_DIR)/logs/app-before.log $(DEMO_DIR)/logs/app-after.log
+	$(BIN)/upgradesim config snapshot $(DEMO_DIR)/config/prod --env prod --tag pre-upgrade --db $(DEMO_DIR)/upgradesim.duckdb
+	$(BIN)/upgradesim config snapshot $(DEMO_DIR)/config/staging --env staging --tag current --db $(DEMO_DIR)/upgradesim.duckdb
+	$(RUN_GATE) $(BIN)/upgradesim config drift --baseline-env prod --env staging --exceptions $(DEMO_DIR)/config/exceptions.yaml --db $(DEMO_DIR)/upgradesim.duckdb
+	$(BIN)/upgradesim audit ingest $(DEMO_DIR)/logs/executed-CHG-2026-0077.jsonl --db $(DEMO_DIR)/upgradesim.duckdb
+	$(BIN)/upgradesim audit verify --db $(DEMO_DIR)/upgradesim.duckdb
+	$(RUN_GATE) $(BIN)/upgradesim sod --plan $(DEMO_DIR)/plan.yaml --db $(DEMO_DIR)/upgradesim.duckdb
+	$(BIN)/upgradesim runbook $(DEMO_DIR)/runbook.yaml --db $(DEMO_DIR)/upgradesim.duckdb
+	$(BIN)/upgradesim history $(DEMO_DIR)/history.csv --db $(DEMO_DIR)/upgradesim.duckdb
+	$(BIN)/upgradesim kpi --db $(DEMO_DIR)/upgradesim.duckdb
+	$(BIN)/upgradesim calibrate --db $(DEMO_DIR)/upgradesim.duckdb --out $(DEMO_DIR)/calibrated-overlay.yaml
 	$(BIN)/upgradesim report all --plan $(DEMO_DIR)/plan.yaml --db $(DEMO_DIR)/upgradesim.duckdb --out $(DEMO_DIR)/reports
+	rm -rf $(DEMO_DIR)/archive
+	$(BIN)/upgradesim archive create --change CHG-2026-0077 --out $(DEMO_DIR)/archive --reports $(DEMO_DIR)/reports --db $(DEMO_DIR)/upgradesim.duckdb
 	@echo "HTML reports are in $(DEMO_DIR)/reports/ (one folder per report, with its manifest)"
 
 test: $(STAMP)

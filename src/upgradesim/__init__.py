@@ -32,11 +32,11 @@ from .store import Store
 
 
 def __getattr__(name: str):
-    """``upgradesim.report`` loads on first use: it brings matplotlib, which the CLI rarely needs."""
-    if name == "report":
+    """``upgradesim.report`` and ``upgradesim.control`` load on first use (report brings matplotlib)."""
+    if name in ("report", "control"):
         import importlib
 
-        return importlib.import_module(".report", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'upgradesim' has no attribute {name!r}")
 
 
@@ -81,8 +81,9 @@ __all__ = [
     # readiness
     "assess",
     "Readiness",
-    # reports (figures, notebook data, papermill rendering)
+    # reports (figures, notebook data, papermill rendering) and governance
     "report",
+    "control",
     # sample estate
     "sample_plan_path",
     "write_sample",

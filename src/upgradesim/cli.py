@@ -102,6 +102,8 @@ def _sim_options(func):
         click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of a table."),
         click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
                      help="Also store the results in this DuckDB store."),
+        click.option("--overlay", "overlays", type=click.Path(dir_okay=False, path_type=Path), multiple=True,
+                     help="A plan overlay merged over PLAN (e.g. from calibrate); repeatable, applied in order."),
     ]):
         func = option(func)
     return func
@@ -145,12 +147,12 @@ def _format_table(summary) -> str:
 @_sim_options
 @_user_errors
 def simulate(plan: Path, strategy: str, replications: int, seed: int, workers: int, scheduler: str | None,
-             out: Path | None, as_json: bool, db: Path | None) -> None:
+             out: Path | None, as_json: bool, db: Path | None, overlays: tuple[Path, ...] = ()) -> None:
     """Simulate one strategy of PLAN as Monte Carlo."""
     from .plan import load_plan
     from .sim import simulate as run
 
-    result = run(load_plan(plan), strategy, replications=replications, seed=seed, workers=workers, scheduler=scheduler)
+    result = run(load_plan(plan, overlays), strategy, replications=replications, seed=seed, workers=workers, scheduler=scheduler)
     _save(result, out, db)
     _print_summary(result, as_json)
 
@@ -173,13 +175,13 @@ def _save(result, out: Path | None, db: Path | None) -> None:
 @_sim_options
 @_user_errors
 def compare(plan: Path, strategies: str | None, replications: int, seed: int, workers: int, scheduler: str | None,
-            out: Path | None, as_json: bool, db: Path | None) -> None:
+            out: Path | None, as_json: bool, db: Path | None, overlays: tuple[Path, ...] = ()) -> None:
     """Compare strategies of PLAN on common random numbers and name the best fit to the risk tolerance."""
     from .plan import load_plan
     from .sim import compare as run
     from .sim.tolerance import recommend
 
-    loaded = load_plan(plan)
+    loaded = load_plan(plan, overlays)
     names = [s.strip() for s in strategies.split(",") if s.strip()] if strategies else None
     result = run(loaded, names, replications=replications, seed=seed, workers=workers, scheduler=scheduler)
     _save(result, out, db)
@@ -194,7 +196,7 @@ def compare(plan: Path, strategies: str | None, replications: int, seed: int, wo
 @_sim_options
 @_user_errors
 def check(plan: Path, strategy: str | None, replications: int, seed: int, workers: int, scheduler: str | None,
-          out: Path | None, as_json: bool, db: Path | None) -> None:
+          out: Path | None, as_json: bool, db: Path | None, overlays: tuple[Path, ...] = ()) -> None:
     """Gate a pipeline: simulate the chosen strategy against the plan's risk tolerance.
 
     Exit 0 when every figure's interval lies within tolerance, 2 when an estimate breaches it,
@@ -205,7 +207,7 @@ def check(plan: Path, strategy: str | None, replications: int, seed: int, worker
     from .sim import simulate as run
     from .sim.tolerance import check_tolerance
 
-    loaded = load_plan(plan)
+    loaded = load_plan(plan, overlays)
     name = strategy or loaded.chosen_strategy
     if not name:
         raise PlanError([Problem(str(plan), None, "chosen_strategy", None,
@@ -436,6 +438,363 @@ def report(name: str, plan: Path | None, db: Path | None, parameters: tuple[tupl
                           parameters=dict(parameters), out=out, notebooks=notebooks)]
     for r in results:
         click.echo(f"{r.name}: {r.html}")
+
+
+# ----------------------------------------------------------------------------- governance
+
+def _key(db: Path) -> bytes:
+    from .control import store_key
+
+    return store_key(db)
+
+
+def _as_of(text: str | None):
+    import datetime as dt
+
+    from .errors import DataError
+
+    try:
+        return dt.date.fromisoformat(text) if text else dt.date.today()
+    except ValueError:
+        raise DataError(f"--as-of(={text}): must be a date YYYY-MM-DD") from None
+
+
+@cli.group()
+def config() -> None:
+    """Configuration snapshots, drift against an approved baseline, change-freeze violations."""
+
+
+@config.command("snapshot")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--env", required=True, help="Environment the folder belongs to (prod, staging, ...).")
+@click.option("--tag", required=True, help="Name of this state, e.g. pre-upgrade.")
+@DB_OPTION
+@_user_errors
+def config_snapshot(folder: Path, env: str, tag: str, db: Path) -> None:
+    """Read FOLDER's configuration files (YAML, JSON, INI, .properties, .env, TOML) into the store."""
+    from .control import read_config_dir
+    from .store import Store
+
+    entries, hashes = read_config_dir(folder, _key(db))
+    with Store(db) as store:
+        snapshot_id = store.write_snapshot(env, tag, str(folder), entries, hashes)
+    secrets = sum(e.secret for e in entries)
+    click.echo(f"snapshot {tag} of {env}: {len(hashes)} files, {len(entries)} keys ({secrets} secrets kept as "
+               f"fingerprints only), id {snapshot_id}")
+
+
+@config.command("drift")
+@click.option("--baseline", "baseline_tag", help="Tag of the approved baseline snapshot.")
+@click.option("--baseline-env", help="Environment of the baseline (or, without --baseline, its newest snapshot).")
+@click.option("--env", required=True, help="Environment compared (its newest snapshot).")
+@click.option("--exceptions", type=click.Path(dir_okay=False, path_type=Path), help="Exception register (YAML).")
+@click.option("--as-of", "as_of", help="Date exceptions are judged on (YYYY-MM-DD); today by default.")
+@DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
+@_user_errors
+def config_drift(baseline_tag: str | None, baseline_env: str | None, env: str, exceptions: Path | None,
+                 as_of: str | None, db: Path, as_json: bool) -> None:
+    """Differences between ENV and a baseline; exit 0 none unapproved, 2 unapproved drift, 1 error."""
+    from .control import classify, diff_entries, load_exceptions
+    from .store import Store
+
+    register = load_exceptions(exceptions) if exceptions else None
+    day = _as_of(as_of)
+    with Store(db) as store:
+        base = store.find_snapshot(env=baseline_env, tag=baseline_tag)
+        cur = store.find_snapshot(env=env)
+        diff = classify(diff_entries(store.snapshot_entries(base.snapshot_id), store.snapshot_entries(cur.snapshot_id)),
+                        env, register, day)
+    unapproved = diff[diff.status != "approved"]
+    if as_json:
+        click.echo(json.dumps({"baseline": {"env": base.env, "tag": base.tag}, "current": {"env": cur.env, "tag": cur.tag},
+                               "as_of": day.isoformat(), "counts": diff.status.value_counts().to_dict(),
+                               "differences": diff.to_dict(orient="records")}, indent=2, default=str))
+    else:
+        click.echo(f"{cur.env}/{cur.tag} against {base.env}/{base.tag}: {len(diff)} differences, "
+                   f"{len(unapproved)} not approved (as of {day})")
+        for r in diff.itertuples():
+            what = {"added": f"added = {r.current}", "removed": f"removed (was {r.baseline})",
+                    "changed": f"{r.baseline} -> {r.current}"}[r.change]
+            note = f" [{r.exception}; owner {r.owner}; expires {r.expires}]" if r.exception else ""
+            click.echo(f"  {r.status.upper():10s} {r.file}:{r.key} {what}{note}")
+    sys.exit(2 if len(unapproved) else 0)
+
+
+@config.command("freeze-check")
+@click.option("--plan", "plan_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The plan whose calendar names the freezes.")
+@click.option("--env", required=True, help="Environment whose snapshots are checked.")
+@click.option("--exceptions", type=click.Path(dir_okay=False, path_type=Path), help="Exception register (YAML).")
+@click.option("--as-of", "as_of", help="Date exceptions are judged on; today by default.")
+@DB_OPTION
+@_user_errors
+def config_freeze_check(plan_path: Path, env: str, exceptions: Path | None, as_of: str | None, db: Path) -> None:
+    """Configuration changed inside a change freeze without an exception (exit 2 when any)."""
+    from .control import freeze_violations, load_exceptions
+    from .plan import load_plan
+    from .store import Store
+
+    register = load_exceptions(exceptions) if exceptions else None
+    with Store(db) as store:
+        found = freeze_violations(load_plan(plan_path), store, env, register, _as_of(as_of))
+    click.echo(f"{len(found)} freeze violations in {env}")
+    for r in found.itertuples():
+        click.echo(f"  {r.freeze}: {r.file}:{r.key} {r.change} in snapshot {r.snapshot} ({r.status})")
+    sys.exit(2 if len(found) else 0)
+
+
+@cli.group()
+def audit() -> None:
+    """The tamper-evident execution log: append, ingest, verify, show."""
+
+
+@audit.command("append")
+@click.option("--change", "change_id", required=True, help="Change id.")
+@click.option("--step", required=True, help="Runbook step.")
+@click.option("--actor", required=True, help="Who did it.")
+@click.option("--role", required=True, help="executor, validator, approver, ...")
+@click.option("--action", required=True, help="What was done.")
+@click.option("--outcome", default="ok", show_default=True, help="ok, failed, rolled_back, ...")
+@click.option("--details", default="{}", help="JSON object with anything else.")
+@click.option("--ts", help="When (ISO with zone); now by default.")
+@DB_OPTION
+@_user_errors
+def audit_append(change_id, step, actor, role, action, outcome, details, ts, db) -> None:
+    """Append one record to the hash chain."""
+    import datetime as dt
+
+    from .control import append
+    from .errors import DataError
+    from .store import Store
+
+    try:
+        extra = json.loads(details)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"--details(={details}): not JSON: {exc.msg}") from None
+    record = {"ts": ts or dt.datetime.now(dt.UTC).isoformat(), "change_id": change_id, "step": step, "actor": actor,
+              "role": role, "action": action, "outcome": outcome, "details": extra}
+    with Store(db) as store:
+        rows = append(store, _key(db), [record], source="--")
+    click.echo(f"record {rows[-1]['seq']} appended; head {rows[-1]['hash'][:16]}")
+
+
+@audit.command("ingest")
+@click.argument("file", type=click.Path(path_type=Path))
+@DB_OPTION
+@_user_errors
+def audit_ingest(file: Path, db: Path) -> None:
+    """Append every record of a JSONL FILE (ts, change_id, step, actor, role, action, outcome, details)."""
+    from .control import append, read_jsonl
+    from .store import Store
+
+    records = read_jsonl(file)
+    with Store(db) as store:
+        rows = append(store, _key(db), records, source=str(file))
+    click.echo(f"{len(rows)} records appended from {file}; head {rows[-1]['hash'][:16] if rows else '-'}")
+
+
+@audit.command("verify")
+@DB_OPTION
+@click.option("--expect-head", help="The head hash recorded elsewhere (catches removal at the end).")
+@click.option("--expect-count", type=int, help="The number of records recorded elsewhere.")
+@_user_errors
+def audit_verify(db: Path, expect_head: str | None, expect_count: int | None) -> None:
+    """Check the chain; exit 2 naming the first edited, deleted, inserted or reordered record."""
+    from .control import verify
+    from .store import Store
+
+    with Store(db) as store:
+        result = verify(store, _key(db), expect_head=expect_head, expect_count=expect_count)
+    click.echo(result.message())
+    sys.exit(0 if result.ok else 2)
+
+
+@audit.command("show")
+@click.option("--change", "change_id", help="Only this change.")
+@DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON records.")
+@_user_errors
+def audit_show(change_id: str | None, db: Path, as_json: bool) -> None:
+    """List the execution log."""
+    from .store import Store
+
+    with Store(db) as store:
+        frame = store.audit_records(change_id)
+    if as_json:
+        click.echo(frame.to_json(orient="records", date_format="iso", indent=2))
+        return
+    for r in frame.itertuples():
+        click.echo(f"{r.seq:>5} {r.ts:%Y-%m-%d %H:%M} {r.change_id} {r.step} | {r.actor} ({r.role}) {r.action}: {r.outcome}")
+
+
+@cli.command()
+@click.argument("runbook_file", type=click.Path(path_type=Path))
+@click.option("--plan", "plan_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Print the service start-up sequence from its dependency graph.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="Check the rules against the executed log.")
+@click.option("--change", "change_id", help="Change whose executed log is checked (default: the runbook's).")
+@_user_errors
+def runbook(runbook_file: Path, plan_path: Path | None, db: Path | None, change_id: str | None) -> None:
+    """Validate a runbook's order and patching rules (against the executed log); exit 2 on problems."""
+    from .control import check_runbook, load_runbook, startup_sequence
+    from .plan import load_plan
+    from .store import Store
+
+    book = load_runbook(runbook_file)
+    executed = None
+    if db:
+        with Store(db) as store:
+            executed = store.audit_records(change_id or book.change_id or None)
+    problems, order = check_runbook(book, executed)
+    click.echo("step order: " + (" -> ".join(order) if order else "(none: the steps form a cycle)"))
+    if plan_path:
+        sequence = startup_sequence(load_plan(plan_path))
+        click.echo("start-up sequence: " + " | ".join(", ".join(g) for g in sequence))
+    for p in problems:
+        click.echo(f"  PROBLEM {p}")
+    sys.exit(2 if problems else 0)
+
+
+@cli.command()
+@click.option("--plan", "plan_path", type=click.Path(dir_okay=False, path_type=Path), help="Check the plan's roles.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="Check who did what in the execution log.")
+@_user_errors
+def sod(plan_path: Path | None, db: Path | None) -> None:
+    """Segregation of duties: executor, validator and approver differ (exit 2 on violations)."""
+    from .control import sod_violations
+    from .plan import load_plan
+    from .store import Store
+
+    audit_frame = None
+    if db:
+        with Store(db) as store:
+            audit_frame = store.audit_records()
+    found = sod_violations(load_plan(plan_path) if plan_path else None, audit_frame)
+    click.echo(f"{len(found)} segregation-of-duties violations")
+    for r in found.itertuples():
+        click.echo(f"  {r.change_id} ({r.source}): {r.message}")
+    sys.exit(2 if len(found) else 0)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@DB_OPTION
+@_user_errors
+def history(file: Path, db: Path) -> None:
+    """Add past upgrades from a CSV (change_id, requested_at, started_at, finished_at, downtime_min,
+    outcome, rolled_back, incidents_p1..p3) to the store, for KPIs."""
+    import pandas as pd
+
+    from .errors import DataError
+    from .store import Store
+
+    try:
+        frame = pd.read_csv(file)
+    except (OSError, pd.errors.ParserError) as exc:
+        raise DataError(f"{file}: cannot read the CSV: {exc}") from None
+    with Store(db) as store:
+        n = store.write_history(frame)
+    click.echo(f"{n} past upgrades stored")
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--by", type=click.Choice(["month", "quarter"]), default="quarter", show_default=True,
+              help="Period of the trend.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
+@_user_errors
+def kpi(db: Path, by: str, as_json: bool) -> None:
+    """KPIs over the history of upgrades: downtime, incidents, rollbacks, lead time, change-success score."""
+    from .control import kpis
+    from .errors import DataError
+    from .store import Store
+
+    with Store(db) as store:
+        hist = store.history()
+    if hist.empty:
+        raise DataError(f"{db}: no upgrade history (add it with: upgradesim history FILE.csv)")
+    periods, overall = kpis(hist, by=by)
+    if as_json:
+        click.echo(json.dumps({"periods": periods.to_dict(orient="records")} | overall, indent=2, default=str))
+        return
+    click.echo(periods.round(2).to_string(index=False))
+    o, t = overall["overall"], overall["trend_mean_score"]
+    click.echo(f"overall: {int(o['changes'])} changes, score {o['success_score']:.0f} (mean {o['mean_score']:.2f}), "
+               f"rollback rate {o['rollback_rate']:.0%}, {int(o['incidents'])} incidents, "
+               f"mean lead time {o['mean_lead_time_days']:.1f} days; trend of the mean score {t['per_period']:+.2f} "
+               f"per {by} (p={t['p_value']:.2g})")
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Overlay YAML to write.")
+@click.option("--min-attempts", type=click.IntRange(2), default=5, show_default=True,
+              help="Fewer attempts of a tier leave its plan values alone.")
+@_user_errors
+def calibrate(db: Path, out: Path, min_attempts: int) -> None:
+    """Fit duration and failure parameters per tier from executed logs; write a plan overlay."""
+    from .control import fit_tiers, overlay_yaml
+    from .store import Store
+
+    with Store(db) as store:
+        fits = fit_tiers(store.audit_records(), min_attempts=min_attempts)
+    out.write_text(overlay_yaml(fits, f"the execution log in {db}"))
+    for r in fits.itertuples():
+        if r.usable:
+            click.echo(f"{r.tier}: {r.attempts} attempts -> lognormal median {r.median_min:.1f}, p95 {r.p95_min:.1f} "
+                       f"min; failure {r.failure_prob:.3f} [{r.failure_low:.3f}, {r.failure_high:.3f}]")
+        else:
+            click.echo(f"{r.tier}: {r.attempts} attempts, too few; not calibrated")
+    click.echo(f"wrote {out} (use it with --overlay)")
+
+
+@cli.group()
+def archive() -> None:
+    """Archives of a change: create, verify, check retention."""
+
+
+@archive.command("create")
+@click.option("--change", "change_id", required=True, help="The change to archive.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Archive root.")
+@click.option("--reports", type=click.Path(file_okay=False, path_type=Path), help="Rendered reports to include.")
+@click.option("--retention-days", type=click.IntRange(1), default=2555, show_default=True, help="Keep for this long.")
+@DB_OPTION
+@_user_errors
+def archive_create(change_id: str, out: Path, reports: Path | None, retention_days: int, db: Path) -> None:
+    """Reports, execution log and snapshots of a change, with a sha256 manifest."""
+    from .control import archive_change
+    from .store import Store
+
+    with Store(db) as store:
+        result = archive_change(change_id, out, store, reports=reports, retention_days=retention_days)
+    click.echo(f"archived {change_id}: {result.files} files in {result.folder}; manifest {result.manifest}")
+
+
+@archive.command("verify")
+@click.argument("folder", type=click.Path(path_type=Path))
+@_user_errors
+def archive_verify(folder: Path) -> None:
+    """Check an archive against its manifest (exit 2 on any difference)."""
+    from .control import verify_archive
+
+    problems = verify_archive(folder)
+    click.echo(f"{folder}: " + ("intact" if not problems else f"{len(problems)} problems"))
+    for p in problems:
+        click.echo(f"  {p}")
+    sys.exit(2 if problems else 0)
+
+
+@archive.command("retention")
+@click.argument("root", type=click.Path(path_type=Path))
+@click.option("--as-of", "as_of", help="Date of the check (YYYY-MM-DD); today by default.")
+@_user_errors
+def archive_retention(root: Path, as_of: str | None) -> None:
+    """List archives under ROOT, kept or due for disposal under their retention policy."""
+    from .control import retention_check
+
+    for r in retention_check(root, _as_of(as_of)):
+        click.echo(f"{r['change_id']}: {r['status']} (retain until {r['retain_until']})")
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ _RAW_TEXT_KEYS = ("version", "source_version", "target_version")
 Path_ = tuple[object, ...]
 
 
-def load_plan(path: str | os.PathLike) -> Plan:
+def load_plan(path: str | os.PathLike, overlays: tuple | list = ()) -> Plan:
     """Read and validate a plan file.
 
     Raises
@@ -41,7 +41,24 @@ def load_plan(path: str | os.PathLike) -> Plan:
     'Order platform 7.0 upgrade'
     """
     path = Path(path)
-    return parse_plan(_read(path), source=str(path))
+    extra = []
+    for overlay in overlays:
+        overlay = Path(overlay)
+        data = _construct(_compose(_read(overlay), str(overlay)), str(overlay))
+        if not isinstance(data, dict):
+            raise PlanError([Problem(str(overlay), 1, "", type(data).__name__, "an overlay must be a mapping of keys")])
+        extra.append(data)
+    return parse_plan(_read(path), source=str(path), overlays=extra)
+
+
+def _merge(base: dict, overlay: dict) -> dict:
+    """Overlay values replace the base's; mappings merge key by key, except a mapping that names
+    its own kind (a distribution's ``dist``, a strategy's ``kind``), which replaces the base's whole."""
+    out = dict(base)
+    for key, value in overlay.items():
+        nested = isinstance(value, dict) and isinstance(out.get(key), dict) and not ({"dist", "kind"} & set(value))
+        out[key] = _merge(out[key], value) if nested else value
+    return out
 
 
 def _read(path: Path) -> str:
@@ -66,10 +83,10 @@ def plan_hash(plan: Plan) -> str:
     return hashlib.sha256(plan.model_dump_json().encode()).hexdigest()
 
 
-def parse_plan(text: str, source: str = "<plan>") -> Plan:
-    """Validate plan text; see :func:`load_plan`."""
+def parse_plan(text: str, source: str = "<plan>", overlays: list[dict] | None = None) -> Plan:
+    """Validate plan text (with ``overlays`` merged over it, in order); see :func:`load_plan`."""
     return parse_model(text, Plan, source, cross_checks=_cross_checks, after=_window_checks,
-                       what="the plan must be a mapping of keys (name:, release:, ...)")
+                       what="the plan must be a mapping of keys (name:, release:, ...)", overlays=overlays)
 
 
 def load_model(path: str | os.PathLike, model: type[BaseModel], *, error=PlanError):
@@ -83,7 +100,7 @@ def load_model(path: str | os.PathLike, model: type[BaseModel], *, error=PlanErr
 
 
 def parse_model(text: str, model: type[BaseModel], source: str, *, cross_checks=None, after=None,
-                what: str = "the file must be a mapping of keys", error=PlanError):
+                what: str = "the file must be a mapping of keys", error=PlanError, overlays: list[dict] | None = None):
     """Validate YAML text into ``model``; every problem is reported at once through ``error``."""
     try:
         node = _compose(text, source)
@@ -94,6 +111,8 @@ def parse_model(text: str, model: type[BaseModel], source: str, *, cross_checks=
     _index_lines(node, (), lines, set())
     if not isinstance(data, dict):
         raise error([Problem(source, 1, "", type(data).__name__, what)])
+    for overlay in overlays or ():
+        data = _merge(data, overlay)
     problems = cross_checks(data, lines, source) if cross_checks else []
     try:
         value = model.model_validate(data)

@@ -111,7 +111,9 @@ def _provenance(params: dict[str, str]) -> dict:
     try:
         from ..plan import load_plan, plan_hash
 
-        out["plan_hash"] = plan_hash(load_plan(params["plan_path"]))
+        plan = load_plan(params["plan_path"])
+        out["plan_hash"] = plan_hash(plan)
+        out["change_id"] = plan.change_id
     except Exception:  # the notebook already reported a plan it could not read
         out["plan_hash"] = None
     try:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..errors import DataError
 from ..plan import load_plan
+from .governance import write_governance
 from .logs import write_logs
 from .telemetry import synthetic_telemetry
 
@@ -56,8 +57,9 @@ def write_sample(
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(sample_plan_path(), plan_file)
     plan = load_plan(plan_file)
-    if tele_dir.exists():
-        shutil.rmtree(tele_dir)
+    for generated in (tele_dir, folder / "config"):
+        if generated.exists():
+            shutil.rmtree(generated)
     tele_dir.mkdir()
     cutover = plan.cutover_at or plan.calendar.start_utc
     frame = synthetic_telemetry(
@@ -73,7 +75,8 @@ def write_sample(
     logs = write_logs(folder / "logs", cutover, seed=seed)
     judge_file = folder / "judge.yaml"
     judge_file.write_text(JUDGE_YAML)
-    return SampleFiles(plan_file, tuple(paths), len(frame), (*logs, judge_file))
+    governance = write_governance(folder, plan, seed=seed)
+    return SampleFiles(plan_file, tuple(paths), len(frame), (*logs, judge_file, *governance))
 
 
 JUDGE_YAML = """\

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, StoreError
+from .governance import GovernanceQueries
 from .ingest import IngestReport, WideMapping, ingest_files
 from .schema import DDL, SCHEMA_VERSION, TABLES
 
@@ -47,7 +48,7 @@ def parse_window(text: str | None, what: str = "--window") -> Window:
     return (out[0], out[1])
 
 
-class Store:
+class Store(GovernanceQueries):
     """One DuckDB file with a documented schema (see :mod:`upgradesim.store.schema`).
 
     Examples

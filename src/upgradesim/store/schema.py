@@ -124,6 +124,37 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
         "lifecycle_status": ("VARCHAR", ""), "days_to_eol": ("DOUBLE", "negative: past end of life"),
         "urgency_rank": ("INTEGER", "1 = most urgent"),
     },
+    "config_snapshots": {
+        "snapshot_id": ("VARCHAR PRIMARY KEY", "uuid"), "env": ("VARCHAR", "environment (prod, staging, ...)"),
+        "tag": ("VARCHAR", "name of this state (pre-upgrade, approved-2026-11, ...)"),
+        "taken_at": ("TIMESTAMPTZ", ""), "root": ("VARCHAR", "the folder read"),
+        "files": ("INTEGER", "configuration files read"),
+        "file_hashes": ("VARCHAR", "JSON {file: sha256 of its bytes}"),
+    },
+    "config_entries": {
+        "snapshot_id": ("VARCHAR", ""), "file": ("VARCHAR", "path relative to the root"),
+        "key": ("VARCHAR", "flattened key path: section.key, list[0].key"),
+        "value": ("VARCHAR", "the value as text; a secret is only its keyed fingerprint (fp:...)"),
+        "type": ("VARCHAR", "str, int, float, bool, null, list, map, or secret"),
+        "secret": ("BOOLEAN", "true: the value was replaced by a fingerprint"),
+    },
+    "audit_log": {
+        "seq": ("BIGINT PRIMARY KEY", "1, 2, 3, ...: position in the chain"),
+        "ts": ("TIMESTAMPTZ", "when the step happened"), "change_id": ("VARCHAR", ""),
+        "step": ("VARCHAR", "runbook step"), "actor": ("VARCHAR", "person or system"),
+        "role": ("VARCHAR", "executor, validator, approver, ..."), "action": ("VARCHAR", ""),
+        "outcome": ("VARCHAR", "ok, failed, rolled_back, ..."), "details": ("VARCHAR", "JSON"),
+        "prev_hash": ("VARCHAR", "hash of the previous record"),
+        "hash": ("VARCHAR", "HMAC-SHA256, keyed with the store key, of prev_hash and this record"),
+    },
+    "upgrade_history": {
+        "change_id": ("VARCHAR", ""), "started_at": ("TIMESTAMPTZ", ""), "finished_at": ("TIMESTAMPTZ", ""),
+        "requested_at": ("TIMESTAMPTZ", "when the change was raised (for lead time)"),
+        "downtime_min": ("DOUBLE", ""),
+        "outcome": ("VARCHAR", "successful, successful_with_issues, unsuccessful"),
+        "rolled_back": ("BOOLEAN", ""), "incidents_p1": ("INTEGER", ""), "incidents_p2": ("INTEGER", ""),
+        "incidents_p3": ("INTEGER", ""),
+    },
 }
 
 DDL = [

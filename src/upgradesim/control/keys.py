@@ -1,0 +1,40 @@
+"""The store's secret key: fingerprints of secrets and the audit chain are keyed with it.
+
+It lives beside the store (``<store>.key``, mode 0600), never inside it: whoever can read the
+database alone can neither test guesses against a fingerprint nor forge the audit chain.
+``$UPGRADESIM_KEY`` (hex) overrides the file, for pipelines that keep it in a vault.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+__all__ = ["store_key", "fingerprint", "keyed_hash"]
+
+
+def store_key(db_path: str | os.PathLike) -> bytes:
+    env = os.environ.get("UPGRADESIM_KEY")
+    if env:
+        return bytes.fromhex(env)
+    path = Path(f"{db_path}.key")
+    if path.exists():
+        return bytes.fromhex(path.read_text().strip())
+    key = secrets.token_bytes(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key.hex() + "\n")
+    return key
+
+
+def keyed_hash(key: bytes, message: str) -> str:
+    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def fingerprint(key: bytes, value: str) -> str:
+    """What a secret is stored as: enough to detect a change, useless to recover the value."""
+    return "fp:" + keyed_hash(key, value)[:32]
