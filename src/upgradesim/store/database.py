@@ -291,11 +291,7 @@ class Store(GovernanceQueries):
 
     def simulation(self, run_id: str | None = None) -> dict[str, pd.DataFrame]:
         """Replications, summary and events of a stored run (the newest by default)."""
-        if run_id is None:
-            row = self.con.execute("SELECT run_id FROM sim_runs ORDER BY created_at DESC LIMIT 1").fetchone()
-            if row is None:
-                raise StoreError(f"{self.path}: no simulation results stored (run compare --db)")
-            run_id = row[0]
+        run_id = run_id or self._newest("sim_runs", "run_id", "no simulation results stored (run compare --db)")
         return {t.removeprefix("sim_"): self.con.execute(f"SELECT * EXCLUDE (run_id) FROM {t} WHERE run_id = ?",
                                                         [run_id]).df()
                 for t in ("sim_replications", "sim_summary", "sim_events")} | {"run_id": run_id}
@@ -312,11 +308,7 @@ class Store(GovernanceQueries):
         return verdict_id
 
     def verdict(self, verdict_id: str | None = None) -> dict:
-        if verdict_id is None:
-            row = self.con.execute("SELECT verdict_id FROM verdict_runs ORDER BY created_at DESC LIMIT 1").fetchone()
-            if row is None:
-                raise StoreError(f"{self.path}: no verdicts stored (run judge --db)")
-            verdict_id = row[0]
+        verdict_id = verdict_id or self._newest("verdict_runs", "verdict_id", "no verdicts stored (run judge --db)")
         run = self.con.execute("SELECT * FROM verdict_runs WHERE verdict_id = ?", [verdict_id]).df()
         return {"run": run,
                 "services": self.con.execute("SELECT * FROM verdicts WHERE verdict_id = ?", [verdict_id]).df(),
@@ -352,13 +344,17 @@ class Store(GovernanceQueries):
         return readiness_id
 
     def readiness(self, readiness_id: str | None = None) -> dict[str, pd.DataFrame]:
-        if readiness_id is None:
-            row = self.con.execute("SELECT readiness_id FROM readiness_runs ORDER BY created_at DESC LIMIT 1").fetchone()
-            if row is None:
-                raise StoreError(f"{self.path}: no readiness assessment stored (run readiness --db)")
-            readiness_id = row[0]
+        readiness_id = readiness_id or self._newest("readiness_runs", "readiness_id",
+                                                    "no readiness assessment stored (run readiness --db)")
         return {name: self.con.execute(f"SELECT * FROM {name} WHERE readiness_id = ?", [readiness_id]).df()
                 for name in ("readiness_runs", "findings", "component_readiness")}
+
+    def _newest(self, table: str, key: str, missing: str) -> str:
+        """Id of the newest run in ``table``; StoreError saying ``missing`` when there is none."""
+        row = self.con.execute(f"SELECT {key} FROM {table} ORDER BY created_at DESC LIMIT 1").fetchone()
+        if row is None:
+            raise StoreError(f"{self.path}: {missing}")
+        return row[0]
 
     def _insert(self, table: str, frame: pd.DataFrame, key: str, value: str) -> None:
         frame = frame.copy()
