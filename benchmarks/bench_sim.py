@@ -141,8 +141,12 @@ def against_bare(reps: int, repeats: int) -> dict[str, float]:
 
 def parallel(plan, reps: int, repeats: int) -> dict[str, float]:
     names = ["rolling-25pct", "canary-then-rolling"]
-    t1 = statistics.median(_wall(lambda: compare(plan, names, replications=reps, seed=1, workers=1)) for _ in range(repeats))
-    t2 = statistics.median(_wall(lambda: compare(plan, names, replications=reps, seed=1, workers=2)) for _ in range(repeats))
+    # interleaved, so that the drift of a shared machine hits both alike; medians of each
+    one, two = [], []
+    for _ in range(repeats):
+        one.append(_wall(lambda: compare(plan, names, replications=reps, seed=1, workers=1)))
+        two.append(_wall(lambda: compare(plan, names, replications=reps, seed=1, workers=2)))
+    t1, t2 = statistics.median(one), statistics.median(two)
     from distributed import LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
@@ -189,7 +193,7 @@ def main() -> None:
     results = {
         "per_strategy_reps_per_s_one_core": per_strategy(plan, reps, repeats),
         "against_bare_simpy_500_nodes": against_bare(max(reps // 2, 20), repeats),
-        "parallel": parallel(plan, 100 if args.quick else 1000, repeats),
+        "parallel": parallel(plan, 100 if args.quick else 1000, max(repeats, 7)),
         "peak_memory": peak_memory(1000 if args.quick else 10_000),
         "full_compare": full_compare(plan, 100 if args.quick else 1000),
     }
