@@ -139,3 +139,25 @@ def test_compare_cli_prints_table_and_recommendation(tmp_path):
     assert (tmp_path / "c.parquet").exists() and (tmp_path / "c.summary.parquet").exists()
     bad = CliRunner().invoke(cli, ["compare", str(sample_plan_path()), "--strategies", "big-bang,nope", "-n", "2"])
     assert bad.exit_code == 1 and "no strategy 'nope'" in bad.output and "Traceback" not in bad.output
+
+
+def test_demand_from_the_telemetry_baseline(tmp_path):
+    """A region whose traffic names a metric takes its demand from the store (--db)."""
+    from upgradesim import write_sample
+    from upgradesim.store import Store
+
+    files = write_sample(tmp_path, baseline_weeks=1, post_days=1, step_min=60, seed=2)
+    text = files.plan.read_text()
+    start = text.index("  - name: eu-west")
+    block = text[start:text.index("  - name: us-east")]
+    traffic = block[block.index("    traffic:"):]
+    files.plan.write_text(text.replace(traffic, "    traffic: {metric: order-api/requests}\n"))
+    db = tmp_path / "t.duckdb"
+    with Store(db) as store:
+        store.ingest(files.telemetry)
+    runner = CliRunner()
+    without = runner.invoke(cli, ["simulate", str(files.plan), "-s", "rolling-25pct", "-n", "3"])
+    assert without.exit_code == 1 and "demand comes from telemetry" in without.output
+    with_db = runner.invoke(cli, ["simulate", str(files.plan), "-s", "rolling-25pct", "-n", "3", "--db", str(db), "--json"])
+    assert with_db.exit_code == 0, with_db.output
+    assert json.loads(with_db.stdout)["summary"] and "stored run" in with_db.stderr

@@ -152,9 +152,22 @@ def simulate(plan: Path, strategy: str, replications: int, seed: int, workers: i
     from .plan import load_plan
     from .sim import simulate as run
 
-    result = run(load_plan(plan, overlays), strategy, replications=replications, seed=seed, workers=workers, scheduler=scheduler)
+    loaded = load_plan(plan, overlays)
+    result = run(loaded, strategy, replications=replications, seed=seed, workers=workers, scheduler=scheduler,
+                 demand=_demand(loaded, db))
     _save(result, out, db)
     _print_summary(result, as_json)
+
+
+def _demand(plan, db: Path | None) -> dict | None:
+    """Hour-of-week demand from the store for regions whose traffic names a telemetry metric."""
+    wanted = [r for r in plan.regions if r.traffic.metric]
+    if not wanted or db is None:
+        return None
+    from .store import Store
+
+    with Store(db) as store:
+        return {r.name: store.demand_profile(*r.traffic.metric.split("/", 1), r.name, r.tz) for r in wanted}
 
 
 def _save(result, out: Path | None, db: Path | None) -> None:
@@ -183,7 +196,8 @@ def compare(plan: Path, strategies: str | None, replications: int, seed: int, wo
 
     loaded = load_plan(plan, overlays)
     names = [s.strip() for s in strategies.split(",") if s.strip()] if strategies else None
-    result = run(loaded, names, replications=replications, seed=seed, workers=workers, scheduler=scheduler)
+    result = run(loaded, names, replications=replications, seed=seed, workers=workers, scheduler=scheduler,
+                 demand=_demand(loaded, db))
     _save(result, out, db)
     best, reason = recommend(result.summary, loaded.risk)
     _print_summary(result, as_json, {"recommendation": {"strategy": best, "reason": reason},
@@ -212,7 +226,8 @@ def check(plan: Path, strategy: str | None, replications: int, seed: int, worker
     if not name:
         raise PlanError([Problem(str(plan), None, "chosen_strategy", None,
                                  "required by check (or pass --strategy)", has_value=False)])
-    result = run(loaded, name, replications=replications, seed=seed, workers=workers, scheduler=scheduler)
+    result = run(loaded, name, replications=replications, seed=seed, workers=workers, scheduler=scheduler,
+                 demand=_demand(loaded, db))
     _save(result, out, db)
     checks = check_tolerance(result.summary, loaded.risk, name)
     status = "breach" if any(c.status == "breach" for c in checks) else (

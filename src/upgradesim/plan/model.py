@@ -163,12 +163,14 @@ class Traffic(_Frozen):
 
     hourly_rps: tuple[NonNegative, ...] | None = None  # 24 values, local hours 0..23
     weekend_factor: Positive = 1.0
-    metric: str | None = None  # "service/metric" in the store, e.g. "order-api/requests_per_s"
+    metric: str | None = None  # "service/metric": a per-sample count in the store, e.g. "order-api/requests"
 
     @model_validator(mode="after")
     def _one_source(self) -> Traffic:
         if (self.hourly_rps is None) == (self.metric is None):
             raise ValueError("give exactly one of hourly_rps (24 values) or metric")
+        if self.metric is not None and "/" not in self.metric:
+            raise ValueError(f"metric(={self.metric}) must be 'service/metric', e.g. order-api/requests")
         if self.hourly_rps is not None and len(self.hourly_rps) != 24:
             raise ValueError(f"hourly_rps has {len(self.hourly_rps)} values; it needs 24 (one per local hour)")
         return self
