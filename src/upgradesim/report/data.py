@@ -12,6 +12,7 @@ import pandas as pd
 from ..plan.calendar import region_calendar, to_datetime
 from ..plan.model import Plan
 from ..sim.tolerance import check_tolerance, recommend
+from ..errors import StoreError
 from ..store import Store
 
 __all__ = ["ReadinessData", "readiness_data", "lifecycle_rows", "rollout_window", "RolloutData", "rollout_data", "PostUpgradeData", "post_upgrade_data",
@@ -125,7 +126,7 @@ def post_upgrade_data(plan: Plan, db_path: str, verdict_id: str = "", max_series
                                           "upgrade. Ingest telemetry and run `upgradesim judge` first.")
         try:
             stored = store.verdict(verdict_id or None)
-        except Exception:  # no verdict stored
+        except StoreError:  # no verdict stored
             return PostUpgradeData(False, "The store holds telemetry but no verdict: run `upgradesim judge` first.")
         run = stored["run"].iloc[0]
         metrics = stored["metrics"]
@@ -171,11 +172,11 @@ def cab_data(plan: Plan, db_path: str) -> CabData:
     """Everything the change advisory board pack shows, from the store's newest results."""
     try:
         ready = readiness_data(plan, db_path)
-    except Exception:
+    except StoreError:  # nothing assessed yet: the pack says so
         ready = None
     try:
         roll = rollout_data(plan, db_path)
-    except Exception:
+    except StoreError:  # nothing simulated yet: the pack says so
         roll = None
     strategy = plan.chosen_strategy or (roll.recommended if roll else "")
     checks = pd.DataFrame()

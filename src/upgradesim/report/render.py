@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ReportError
+from ..errors import ReportError, UpgradesimError
 
 __all__ = ["REPORTS", "RenderResult", "render", "render_all", "notebooks_dir", "report_parameters"]
 
@@ -114,7 +114,7 @@ def _provenance(params: dict[str, str]) -> dict:
         plan = load_plan(params["plan_path"])
         out["plan_hash"] = plan_hash(plan)
         out["change_id"] = plan.change_id
-    except Exception:  # the notebook already reported a plan it could not read
+    except UpgradesimError:  # the notebook already reported a plan it could not read
         out["plan_hash"] = None
     try:
         from ..store import Store
@@ -125,7 +125,7 @@ def _provenance(params: dict[str, str]) -> dict:
             row = runs.iloc[-1]
             out["simulation"] = {"run_id": row["run_id"], "seed": int(row["seed"]), "replications": int(row["replications"]),
                                  "plan_hash": row["plan_hash"]}
-    except Exception:  # no store, or no simulation in it
+    except UpgradesimError:  # no store, or no simulation in it
         pass
     return out
 
