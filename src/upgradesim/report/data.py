@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import StoreError
 from ..plan.calendar import region_calendar, to_datetime
 from ..plan.model import Plan
 from ..sim.tolerance import check_tolerance, recommend
-from ..errors import StoreError
 from ..store import Store
 
 __all__ = ["ReadinessData", "readiness_data", "lifecycle_rows", "rollout_window", "RolloutData", "rollout_data", "PostUpgradeData", "post_upgrade_data",
