@@ -114,10 +114,12 @@ class PostUpgradeData:
     metrics: pd.DataFrame | None = None
     base: pd.DataFrame | None = None
     cand: pd.DataFrame | None = None
+    shown: pd.DataFrame | None = None  # the metrics whose distributions the report draws
 
 
-def post_upgrade_data(plan: Plan, db_path: str, verdict_id: str = "", max_series: int = 4) -> PostUpgradeData:
-    """The newest stored verdict and the samples of its worst metrics; or why there is none."""
+def post_upgrade_data(plan: Plan, db_path: str, verdict_id: str = "", max_series: int = 12) -> PostUpgradeData:
+    """The newest stored verdict and the samples of every judged metric of the services that did
+    not pass (all services when every one passed), at most ``max_series``; or why there is none."""
     if not Path(db_path).exists():
         return PostUpgradeData(False, f"There is no store at {db_path}, so there is no post-upgrade telemetry to judge.")
     with Store(db_path, read_only=True) as store:
@@ -130,9 +132,10 @@ def post_upgrade_data(plan: Plan, db_path: str, verdict_id: str = "", max_series
             return PostUpgradeData(False, "The store holds telemetry but no verdict: run `upgradesim judge` first.")
         run = stored["run"].iloc[0]
         metrics = stored["metrics"]
-        worst = metrics[metrics["fails"]].head(max_series)
-        if not len(worst):
-            worst = metrics.head(min(2, len(metrics)))
+        judged = metrics[~metrics["class"].isin(["NoData", "Error"])]
+        failing = set(stored["services"].query("verdict != 'Pass'")["service"])
+        worst = judged[judged["service"].isin(failing)] if failing else judged
+        worst = worst.sort_values(["fails", "service", "metric"], ascending=[False, True, True]).head(max_series)
         services = sorted(set(worst["service"]))
         if run["mode"] == "control":
             base = cand = store.samples(services, (run["candidate_start"], run["candidate_end"]))
@@ -141,7 +144,7 @@ def post_upgrade_data(plan: Plan, db_path: str, verdict_id: str = "", max_series
             cand = store.samples(services, (run["candidate_start"], run["candidate_end"]), aggregate=True)
     headline = f"Verdict: {run['verdict']} ({run['comparison']})."
     services_table = stored["services"].drop(columns=["verdict_id"])
-    return PostUpgradeData(True, "", headline, run, services_table, metrics, base, cand)
+    return PostUpgradeData(True, "", headline, run, services_table, metrics, base, cand, worst)
 
 
 def first_windows(plan: Plan, count: int = 3) -> pd.DataFrame:
