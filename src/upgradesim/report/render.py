@@ -82,7 +82,8 @@ def render(name: str, *, plan: str | None = None, db: str | None = None, paramet
     executed = folder / f"{name}.ipynb"
     try:
         papermill.execute_notebook(str(source), str(executed), parameters=params, progress_bar=False,
-                                   kernel_name=kernel, cwd=str(folder), log_output=False)
+                                   kernel_name=kernel, cwd=str(folder), log_output=False,
+                                   kernel_manager_class=_local_kernel_manager())
     except papermill.PapermillExecutionError as exc:
         evalue = str(exc.evalue).splitlines()[0] if exc.evalue else ""
         raise ReportError(f"{name}: cell {exc.exec_count} failed: {exc.ename}: {evalue} "
@@ -103,6 +104,18 @@ def render(name: str, *, plan: str | None = None, db: str | None = None, paramet
     path = folder / "manifest.json"
     path.write_text(json.dumps(manifest, indent=2) + "\n")
     return RenderResult(name, folder, executed, html, path)
+
+
+def _local_kernel_manager():
+    """A kernel manager speaking over local sockets (IPC): the kernel runs on this machine, so
+    there is no reason to open TCP ports, and ipykernel warns about unencrypted TCP otherwise."""
+    from jupyter_client.manager import KernelManager
+    from traitlets import CaselessStrEnum
+
+    class LocalKernelManager(KernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+    return LocalKernelManager
 
 
 def _provenance(params: dict[str, str]) -> dict:
