@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from drain3 import TemplateMiner
-from drain3.masking import MaskingInstruction
-from drain3.template_miner_config import TemplateMinerConfig
 
+from ..documents import json_records
 from ..errors import DataError
 from .statistics import rate_test
 
@@ -46,12 +44,8 @@ class LogsDiff:
         return self.patterns[self.patterns["status"].isin(["new", "increased"])]
 
     def to_dict(self) -> dict:
-        def clean(v):
-            if isinstance(v, float) and not math.isfinite(v):
-                return None if math.isnan(v) else "inf"
-            return v
         return {"lines_before": self.lines_before, "lines_after": self.lines_after,
-                "patterns": [{k: clean(v) for k, v in r.items()} for r in self.patterns.to_dict(orient="records")]}
+                "patterns": json_records(self.patterns)}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
@@ -78,6 +72,10 @@ def logs_diff(before, after, *, alpha: float = 0.01, min_ratio: float = 2.0, exa
     at least ``min_ratio`` times and an exact rate test says so at ``alpha``; ``gone`` and
     ``decreased`` are the mirror images.
     """
+    from drain3 import TemplateMiner
+    from drain3.masking import MaskingInstruction
+    from drain3.template_miner_config import TemplateMinerConfig
+
     before = [before] if isinstance(before, (str, Path)) else list(before)
     after = [after] if isinstance(after, (str, Path)) else list(after)
     config = TemplateMinerConfig()

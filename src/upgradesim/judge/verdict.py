@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..documents import json_records, json_value
 from .config import DEFAULT_CONFIG, JudgeConfig, MetricRule
 from .statistics import rank_test, rate_test, spread_test
 
@@ -48,23 +49,14 @@ class Verdict:
 
     def to_dict(self) -> dict:
         """A stable JSON-ready document."""
-        def clean(v):
-            if isinstance(v, float) and not math.isfinite(v):
-                return None if math.isnan(v) else ("inf" if v > 0 else "-inf")
-            if isinstance(v, (np.floating, np.integer, np.bool_)):
-                return clean(v.item())
-            if hasattr(v, "isoformat"):
-                return v.isoformat()
-            return v
-
         return {
             "verdict": self.verdict,
             "mode": self.mode,
             "comparison": self.comparison,
-            "baseline_window": [clean(x) for x in self.baseline_window],
-            "candidate_window": [clean(x) for x in self.candidate_window],
-            "services": [{k: clean(v) for k, v in r.items()} for r in self.services.to_dict(orient="records")],
-            "metrics": [{k: clean(v) for k, v in r.items()} for r in self.metrics.to_dict(orient="records")],
+            "baseline_window": [json_value(x) for x in self.baseline_window],
+            "candidate_window": [json_value(x) for x in self.candidate_window],
+            "services": json_records(self.services),
+            "metrics": json_records(self.metrics),
         }
 
     def to_json(self) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..documents import json_records
 from ..plan.model import Plan
 from . import checks
 from .lifecycle import Lifecycle, load_lifecycle
@@ -47,17 +48,8 @@ class Readiness:
         return {s: int((self.findings["severity"] == s).sum()) for s in ("blocker", "warning", "info")}
 
     def to_dict(self) -> dict:
-        def clean(v):
-            if isinstance(v, float) and not math.isfinite(v):
-                return None
-            if hasattr(v, "isoformat"):
-                return v.isoformat()
-            if hasattr(v, "item"):
-                return clean(v.item())
-            return v
-
         def records(frame):
-            return [{k: clean(v) for k, v in r.items()} for r in frame.to_dict(orient="records")]
+            return json_records(frame, infinity=False)
 
         return {"as_of": self.as_of.isoformat(), "decision": self.decision, "score": round(self.score, 1),
                 "counts": self.counts(), "upgrade_order": self.upgrade_order, "cycles": self.cycles,

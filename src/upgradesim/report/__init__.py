@@ -5,7 +5,6 @@ from .data import (
     cab_data,
     first_windows,
     interval_table,
-    lifecycle_rows,
     post_upgrade_data,
     readiness_data,
     rollout_data,
@@ -14,6 +13,6 @@ from .data import (
 from .display import heading, say, show, table
 from .render import REPORTS, RenderResult, notebooks_dir, render, render_all, report_parameters
 
-__all__ = ["plots", "readiness_data", "lifecycle_rows", "rollout_window", "rollout_data", "interval_table",
+__all__ = ["plots", "readiness_data", "rollout_window", "rollout_data", "interval_table",
            "post_upgrade_data", "first_windows", "cab_data", "say", "heading", "table", "show", "REPORTS",
            "RenderResult", "render", "render_all", "notebooks_dir", "report_parameters"]

@@ -15,7 +15,7 @@ from ..plan.model import Plan
 from ..sim.tolerance import check_tolerance, recommend
 from ..store import Store
 
-__all__ = ["ReadinessData", "readiness_data", "lifecycle_rows", "rollout_window", "RolloutData", "rollout_data", "PostUpgradeData", "post_upgrade_data",
+__all__ = ["ReadinessData", "readiness_data", "rollout_window", "RolloutData", "rollout_data", "PostUpgradeData", "post_upgrade_data",
            "interval_table", "first_windows", "cab_data", "CabData"]
 
 
@@ -24,6 +24,8 @@ class ReadinessData:
     run: pd.Series
     findings: pd.DataFrame
     components: pd.DataFrame
+    lifecycle: pd.DataFrame
+    capacity: pd.DataFrame
     as_of: dt.date
     headline: str
 
@@ -36,16 +38,8 @@ def readiness_data(plan: Plan, db_path: str) -> ReadinessData:
     as_of = pd.Timestamp(run["as_of"]).date()
     headline = (f"{plan.name}: {str(run['decision']).upper()} as of {as_of} — score {run['score']:.0f}/100, "
                 f"{run['blockers']} blockers, {run['warnings']} warnings.")
-    return ReadinessData(run, stored["findings"], stored["component_readiness"], as_of, headline)
-
-
-def lifecycle_rows(data: ReadinessData, plan: Plan) -> pd.DataFrame:
-    """Lifecycle rows (component, product, cycle, eol) re-derived from the plan and the snapshot."""
-    from ..readiness.checks import check_lifecycle
-    from ..readiness.lifecycle import load_lifecycle
-
-    _, rows = check_lifecycle(plan, load_lifecycle(), data.as_of)
-    return pd.DataFrame(rows)
+    return ReadinessData(run, stored["findings"], stored["component_readiness"], stored["readiness_lifecycle"],
+                         stored["readiness_capacity"], as_of, headline)
 
 
 def rollout_window(plan: Plan) -> tuple[dt.date, dt.date]:

@@ -339,15 +339,18 @@ class Store(GovernanceQueries):
                 readiness_id, dt.datetime.now(dt.UTC), readiness.meta.get("plan"), readiness.as_of,
                 readiness.decision, readiness.score, counts["blocker"], counts["warning"],
                 readiness.meta.get("lifecycle_source")])
-            for table, frame in (("findings", readiness.findings), ("component_readiness", readiness.components)):
-                self._insert(table, frame, "readiness_id", readiness_id)
+            for table, frame in (("findings", readiness.findings), ("component_readiness", readiness.components),
+                                 ("readiness_lifecycle", readiness.lifecycle), ("readiness_capacity", readiness.capacity)):
+                if len(frame):
+                    self._insert(table, frame, "readiness_id", readiness_id)
         return readiness_id
 
     def readiness(self, readiness_id: str | None = None) -> dict[str, pd.DataFrame]:
         readiness_id = readiness_id or self._newest("readiness_runs", "readiness_id",
                                                     "no readiness assessment stored (run readiness --db)")
         return {name: self.con.execute(f"SELECT * FROM {name} WHERE readiness_id = ?", [readiness_id]).df()
-                for name in ("readiness_runs", "findings", "component_readiness")}
+                for name in ("readiness_runs", "findings", "component_readiness", "readiness_lifecycle",
+                             "readiness_capacity")}
 
     def _newest(self, table: str, key: str, missing: str) -> str:
         """Id of the newest run in ``table``; StoreError saying ``missing`` when there is none."""

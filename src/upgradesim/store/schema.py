@@ -124,6 +124,23 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
         "lifecycle_status": ("VARCHAR", ""), "days_to_eol": ("DOUBLE", "negative: past end of life"),
         "urgency_rank": ("INTEGER", "1 = most urgent"),
     },
+    "readiness_lifecycle": {
+        "readiness_id": ("VARCHAR", ""), "component": ("VARCHAR", ""), "product": ("VARCHAR", "endoflife.date id"),
+        "version": ("VARCHAR", ""), "cycle": ("VARCHAR", "release cycle the version belongs to"),
+        "support_end": ("DATE", "end of active support"), "eol": ("DATE", "end of security support"),
+        "days_to_eol": ("DOUBLE", "from the as-of date; negative: past"),
+        "status": ("VARCHAR", "supported, security_only, ends_within_a_year, ends_during_rollout, "
+                              "ends_before_rollout, past_eol, unknown"),
+        "urgency_rank": ("INTEGER", "1 = most urgent"),
+    },
+    "readiness_capacity": {
+        "readiness_id": ("VARCHAR", ""), "region": ("VARCHAR", ""), "tier": ("VARCHAR", ""), "nodes": ("INTEGER", ""),
+        "capacity_rps": ("DOUBLE", ""), "utilisation": ("DOUBLE", "peak today, 0..1"),
+        "projected": ("DOUBLE", "peak with the target's CPU overhead"), "headroom": ("DOUBLE", "1 - projected"),
+        "batch_out": ("INTEGER", "nodes the chosen strategy takes out at once"),
+        "utilisation_during_batch": ("DOUBLE", "at the busiest window hour with a batch out (inf: none left)"),
+        "source": ("VARCHAR", "measured peak (telemetry) or plan peak demand / capacity"),
+    },
     "config_snapshots": {
         "snapshot_id": ("VARCHAR PRIMARY KEY", "uuid"), "env": ("VARCHAR", "environment (prod, staging, ...)"),
         "tag": ("VARCHAR", "name of this state (pre-upgrade, approved-2026-11, ...)"),
