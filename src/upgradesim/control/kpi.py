@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..errors import DataError
+
 __all__ = ["kpis", "change_success_score", "OUTCOME_POINTS", "INCIDENT_POINTS"]
 
 OUTCOME_POINTS = {"successful": 3, "successful_with_issues": -2, "unsuccessful": -5}
@@ -16,8 +18,6 @@ def change_success_score(history: pd.DataFrame) -> pd.Series:
     """Per change: +3 successful, -2 successful with issues, -5 unsuccessful; -10/-5/-2 per P1/P2/P3."""
     unknown = set(history["outcome"]) - set(OUTCOME_POINTS)
     if unknown:
-        from ..errors import DataError
-
         raise DataError(f"history: outcome(={sorted(unknown)[0]}): must be one of {', '.join(OUTCOME_POINTS)}")
     score = history["outcome"].map(OUTCOME_POINTS).astype(float)
     for column, points in INCIDENT_POINTS.items():

@@ -8,6 +8,7 @@ are fractions in [0, 1] and named ``p_...`` or ``..._prob``.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -353,20 +354,14 @@ class LogNormal(_Frozen):
 
     @property
     def mu(self) -> float:
-        import math
-
         return math.log(self.median)
 
     @property
     def sigma(self) -> float:
-        import math
-
         return (math.log(self.p95) - math.log(self.median)) / 1.6448536269514722
 
     @property
     def mean(self) -> float:
-        import math
-
         return math.exp(self.mu + self.sigma**2 / 2)
 
 

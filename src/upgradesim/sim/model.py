@@ -515,7 +515,6 @@ class Rollout:
                 final.append("failed")
             else:
                 final.append("not_started")
-        self.final = final
         counts = {s: final.count(s) for s in FINAL_STATES}
         started = self.started_at if self.started_at is not None else end
         finished = self.completed_at if (self.completed_at is not None and not self.stopped) else end

@@ -144,7 +144,7 @@ def compare(
         raise SimulationError(f"workers(={workers}) must be >= 1")
     root = _root_entropy(seed)
     _prepared(plan, demand)  # fail early, in this process, on a plan that cannot run
-    chunks = _split(replications, 1 if (workers == 1 and not scheduler) else workers * 4)
+    chunks = _split(replications, 1 if (workers == 1 and not scheduler) else workers * 4)  # Dask re-splits
     show = (sys.stderr.isatty() and not os.environ.get("CI")) if progress is None else progress
     started = dt.datetime.now(dt.UTC)
     results = _execute(plan, demand, names, root, chunks, keep_events, workers, scheduler, show)
@@ -183,7 +183,7 @@ def _execute(plan, demand, names, root, chunks, keep_events, workers, scheduler,
             with Client(scheduler) as client:
                 # two tasks per worker thread: balanced, with little scheduling overhead
                 threads = max(sum(client.nthreads().values()), 1)
-                chunks = _split(chunks[-1].stop, threads * 2)
+                chunks = _split(sum(len(c) for c in chunks), threads * 2)
                 bar.reset(total=len(chunks))
                 plan_f = client.scatter(plan, broadcast=True)
                 futures = [client.submit(_chunk, plan_f, demand, names, root, c, keep_events, pure=False) for c in chunks]

@@ -24,17 +24,13 @@ def mean_ci(values, level: float = 0.95) -> tuple[float, float, float]:
 
 
 def wilson(successes: int, n: int, level: float = 0.95) -> tuple[float, float, float]:
-    """(p, low, high): the Wilson score interval of a proportion."""
+    """(p, low, high): the Wilson score interval of a proportion (SciPy's)."""
     if n == 0:
         return (math.nan, 0.0, 1.0)
-    z = float(stats.norm.ppf(0.5 + level / 2))
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    low = 0.0 if successes == 0 else max(0.0, centre - half)
-    high = 1.0 if successes == n else min(1.0, centre + half)
-    return (p, low, high)
+    ci = stats.binomtest(successes, n).proportion_ci(confidence_level=level, method="wilson")
+    low = 0.0 if successes == 0 else max(0.0, float(ci.low))  # exact ends, not 1e-19 from rounding
+    high = 1.0 if successes == n else min(1.0, float(ci.high))
+    return (successes / n, low, high)
 
 
 def quantile_ci(values, q: float, level: float = 0.95) -> tuple[float, float, float]:

@@ -221,18 +221,18 @@ class Store(GovernanceQueries):
         The region's hosts are summed per timestamp and divided by the sampling step; hours of
         week the data does not cover are filled from the same hour on other days.
         """
-        params: list = [tz, service, metric, region]
-        where = self._where(window, params)
+        params: list = [service, metric, region]
+        bounds = self._where(window, params).replace(" WHERE", " AND")
         rows = self.con.execute(f"""
             WITH per_ts AS (
                 SELECT ts, sum(value) AS total FROM telemetry
-                WHERE service = ? AND metric = ? AND region = ? {where.replace(' WHERE', ' AND')}
+                WHERE service = ? AND metric = ? AND region = ?{bounds}
                 GROUP BY ts),
             step AS (SELECT median(epoch(ts) - epoch(prev)) AS s
                      FROM (SELECT ts, lag(ts) OVER (ORDER BY ts) AS prev FROM per_ts))
             SELECT (isodow(timezone(?, ts)) - 1) * 24 + hour(timezone(?, ts)) AS how, avg(total) / (SELECT s FROM step)
             FROM per_ts GROUP BY 1 ORDER BY 1
-        """, [service, metric, region, *params[4:], tz, tz]).fetchall()
+        """, [*params, tz, tz]).fetchall()
         if not rows:
             raise DataError(f"traffic metric {service}/{metric}: no telemetry for region {region}")
         profile = np.full(168, np.nan)
