@@ -82,7 +82,7 @@ def test_each_report_renders(estate, name, tmp_path):
     assert "bound method" not in html and "Warning" not in html and "(n=0)" not in html
     if name == "post_upgrade":
         assert "unknown field" in html  # the new log pattern
-        assert "Verdict: Fail (candidate against the same UTC hours of week" in html
+        assert "Verdict: Fail (candidate against the baseline, with the" in html
     if name == "rollout_strategy":
         assert "Recommended:" in html
 

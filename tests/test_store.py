@@ -177,8 +177,32 @@ def test_schema_is_documented_and_versioned(tmp_path):
     con = duckdb.connect(str(path))
     con.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
     con.close()
-    with pytest.raises(StoreError, match=f"schema version 999, this upgradesim needs {SCHEMA_VERSION}"):
+    with pytest.raises(StoreError, match=f"schema version 999 is newer than this upgradesim \\({SCHEMA_VERSION}\\)"):
         Store(path)
+
+
+def test_an_older_store_is_migrated_in_a_transaction_after_a_backup(tmp_path):
+    path = tmp_path / "old.duckdb"
+    with Store(path):
+        pass
+    con = duckdb.connect(str(path))  # make it a version-1 store, as the first release wrote it
+    for column in ("n_eff_baseline", "n_eff_candidate", "variation", "cycle", "false_alarm_rate", "checks"):
+        con.execute(f'ALTER TABLE verdict_metrics DROP COLUMN "{column}"')
+    con.execute("ALTER TABLE verdict_metrics RENAME COLUMN baseline_value TO statistic")
+    con.execute("ALTER TABLE verdict_metrics RENAME COLUMN candidate_value TO shift")
+    con.execute("DROP TABLE backtest_runs")
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    con.close()
+    with pytest.raises(StoreError, match="schema version 1, this upgradesim needs 2"):
+        Store(path, read_only=True)  # read-only never migrates
+    with Store(path) as store:
+        columns = {r[0] for r in store.con.execute("DESCRIBE verdict_metrics").fetchall()}
+        assert {"baseline_value", "candidate_value", "checks", "cycle"} <= columns and "shift" not in columns
+        assert store.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
+    backup = tmp_path / "old.duckdb.v1.bak"
+    con = duckdb.connect(str(backup), read_only=True)
+    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "1"
+    con.close()
 
 
 def test_parse_window():

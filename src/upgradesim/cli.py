@@ -314,7 +314,10 @@ def baseline(db: Path, window: str | None, as_json: bool) -> None:
 def judge(db: Path, baseline_window: str | None, candidate_window: str | None, plan: Path | None,
           services: str | None, config: Path | None, canary_hosts: str | None, control_hosts: str | None,
           as_json: bool) -> None:
-    """Judge post-upgrade (or canary) telemetry against the baseline; exit 0 Pass, 2 Fail, 3 Marginal."""
+    """Judge post-upgrade (or canary) telemetry against the baseline.
+
+    Exit 0 Pass; 2 Fail; 3 Marginal, Inconclusive or NoData; 1 Error (a metric could not be computed).
+    """
     from .errors import DataError
     from .judge import judge as run
     from .judge import load_judge_config
@@ -343,8 +346,11 @@ def judge(db: Path, baseline_window: str | None, candidate_window: str | None, p
         for row in verdict.services.itertuples():
             click.echo(f"  {row.service}: {row.verdict}, {row.reason}")
         for row in verdict.metrics[verdict.metrics["class"] != "Pass"].itertuples():
-            click.echo(f"    {row.service} {row.explanation}")
-    sys.exit({"Pass": 0, "NoData": 0, "Fail": 2, "Marginal": 3}[verdict.verdict])
+            rate = f" [backtested false alarms {row.false_alarm_rate:.0%}]" if row.false_alarm_rate == row.false_alarm_rate else ""
+            click.echo(f"    {row.service} {row.explanation}{rate}")
+    if verdict.verdict == "Error":
+        click.echo("error: " + "; ".join(verdict.metrics.loc[verdict.metrics["class"] == "Error", "explanation"]), err=True)
+    sys.exit(verdict.exit_code)
 
 
 @cli.command("logs-diff")

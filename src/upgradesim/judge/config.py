@@ -21,13 +21,19 @@ class MetricRule(_Frozen):
     """How one metric (or a glob of metrics) is judged."""
 
     match: str  # metric name or glob: "latency_*"
-    kind: Literal["continuous", "count"] = "continuous"
+    # continuous: level, tail and excursion checks; count: a rate test; auto: count when the values
+    # are non-negative integers and mostly zero (sparse error counts), else continuous
+    kind: Literal["continuous", "count", "auto"] = "auto"
     denominator: str | None = None  # count metrics: e.g. errors out of "requests"
     direction: Literal["increase", "decrease", "either"] = "either"  # which change is bad
-    allowed_increase: Annotated[float, Field(ge=1)] = 1.10  # ratio of means the candidate may reach
-    allowed_decrease: Annotated[float, Field(gt=0, le=1)] = 0.90
-    tail_ratio: Annotated[float, Field(gt=1)] = 1.5  # candidate p95/p99 above baseline's x this: High
-    spread_ratio: Annotated[float, Field(gt=1)] = 1.5  # candidate spread above baseline's x this: High
+    # the change a metric may show before it counts, for every check (median, tails, excursions,
+    # rates, constants): candidate/baseline ratio limits, and an absolute floor in the metric's units
+    allowed_increase: Annotated[float, Field(ge=1, allow_inf_nan=False)] = 1.10
+    allowed_decrease: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.90
+    min_change: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
+    tails: tuple[Annotated[float, Field(gt=0.5, lt=1)], ...] = (0.95, 0.99)  # upper quantiles checked
+    excursions: bool = True  # scan for brief spikes (or dips) beyond the baseline's own
+    seasonal: bool = True  # remove a daily/weekly cycle when the baseline proves one
     critical: bool = False  # a failing critical metric fails the whole verdict
     group: str | None = None  # default: the metric name
     nan: Literal["remove", "replace"] = "remove"
@@ -43,8 +49,11 @@ class MetricRule(_Frozen):
 class JudgeConfig(_Frozen):
     """Thresholds and rules of a verdict. Metrics no rule matches use ``default``."""
 
-    alpha: Annotated[float, Field(gt=0, lt=0.5)] = 0.05
-    min_points: Annotated[int, Field(ge=2)] = 5  # fewer in either sample: NoData
+    alpha: Annotated[float, Field(gt=0, lt=0.5)] = 0.01  # shared by a metric's checks (Bonferroni)
+    min_points: Annotated[int, Field(ge=2)] = 5  # fewer in either sample: Inconclusive
+    # a critical metric that has no data, is inconclusive or errs makes its service this
+    critical_missing: Literal["inconclusive", "fail"] = "inconclusive"
+    log_header: str | None = None  # logs-diff: a regex whose match at a line's start is its header
     pass_score: Annotated[float, Field(ge=0, le=100)] = 75
     marginal_score: Annotated[float, Field(ge=0, le=100)] = 50
     groups: dict[str, Annotated[float, Field(gt=0)]] = {}  # group -> weight (default 1)
@@ -56,6 +65,13 @@ class JudgeConfig(_Frozen):
     def _scores(self) -> JudgeConfig:
         if self.marginal_score > self.pass_score:
             raise ValueError("marginal_score must not exceed pass_score")
+        if self.log_header is not None:
+            import re
+
+            try:
+                re.compile(self.log_header)
+            except re.error as exc:
+                raise ValueError(f"log_header is not a regular expression: {exc}") from None
         return self
 
     def rule(self, metric: str) -> MetricRule:
@@ -77,8 +93,8 @@ class JudgeConfig(_Frozen):
 DEFAULT_CONFIG = JudgeConfig(metrics=(
     MetricRule(match="error*", kind="count", denominator="requests", direction="increase", allowed_increase=1.2,
                critical=True, group="errors"),
-    MetricRule(match="latency*", direction="increase", group="latency"),
-    MetricRule(match="cpu*", direction="increase", allowed_increase=1.15, group="saturation"),
+    MetricRule(match="latency*", kind="continuous", direction="increase", group="latency"),
+    MetricRule(match="cpu*", kind="continuous", direction="increase", allowed_increase=1.15, group="saturation"),
 ))
 
 

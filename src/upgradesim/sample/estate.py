@@ -81,8 +81,9 @@ def write_sample(
 
 JUDGE_YAML = """\
 # Judge configuration for the sample estate (upgradesim judge --config judge.yaml).
-alpha: 0.05
+alpha: 0.01              # shared by each metric's checks (level, p95, p99, excursion)
 min_points: 5
+critical_missing: inconclusive   # a critical metric without a judgement: the service is Inconclusive
 pass_score: 75
 marginal_score: 50
 groups: {errors: 3, latency: 2, saturation: 1}

@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import shutil
 import time
 import uuid
 from pathlib import Path
@@ -17,7 +18,7 @@ import pandas as pd
 from ..errors import DataError, StoreError
 from .governance import GovernanceQueries
 from .ingest import IngestReport, WideMapping, ingest_files
-from .schema import DDL, SCHEMA_VERSION, TABLES
+from .schema import DDL, MIGRATIONS, SCHEMA_VERSION, TABLES
 
 __all__ = ["Store", "DEFAULT_DB", "parse_window"]
 
@@ -73,6 +74,7 @@ class Store(GovernanceQueries):
         with contextlib.suppress(duckdb.Error):
             self.con.execute("SET enable_progress_bar = false")
         if not read_only:
+            self._migrate()
             self._ensure_schema()
         self._check_version()
 
@@ -94,14 +96,45 @@ class Store(GovernanceQueries):
             self.con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
             self.con.execute("INSERT OR IGNORE INTO meta VALUES ('created_at', ?)", [dt.datetime.now(dt.UTC).isoformat()])
 
+    def _stored_version(self) -> int | None:
+        try:
+            row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except duckdb.CatalogException:
+            return None
+        return int(row[0]) if row else None
+
+    def _migrate(self) -> None:
+        """Bring an older store to this schema: a copy of the file is kept first (``<store>.v<N>.bak``),
+        then every step runs in one transaction, so a failure leaves the store as it was."""
+        version = self._stored_version()
+        if version is None or version >= SCHEMA_VERSION:
+            return
+        if self.path != ":memory:":
+            self.con.execute("CHECKPOINT")
+            self.con.close()
+            backup = Path(f"{self.path}.v{version}.bak")
+            shutil.copy2(self.path, backup)
+            self.con = duckdb.connect(self.path)
+            self.con.execute("SET TimeZone = 'UTC'")
+        with self.transaction():
+            for step in range(version, SCHEMA_VERSION):
+                if step not in MIGRATIONS:
+                    raise StoreError(f"{self.path}: schema version {version} cannot be migrated (no step from {step})")
+                for statement in MIGRATIONS[step]:
+                    self.con.execute(statement)
+            self.con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
+
     def _check_version(self) -> None:
         try:
             row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         except duckdb.CatalogException:
             raise StoreError(f"{self.path}: not an upgradesim store (no meta table)") from None
+        if row is not None and int(row[0]) > SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: schema version {row[0]} is newer than this upgradesim ({SCHEMA_VERSION}); "
+                             "upgrade upgradesim to open it")
         if row is None or int(row[0]) != SCHEMA_VERSION:
             raise StoreError(f"{self.path}: schema version {row[0] if row else 'unknown'}, this upgradesim needs "
-                             f"{SCHEMA_VERSION}")
+                             f"{SCHEMA_VERSION} (open it once without read-only access to migrate it)")
 
     class _Tx:
         def __init__(self, con):
@@ -270,6 +303,64 @@ class Store(GovernanceQueries):
         return self.con.execute(
             f"SELECT ts, service, metric, value, region, host FROM telemetry{where} ORDER BY service, metric, ts, host",
             params).df()
+
+    def series(self, services: list[str] | None, window: Window, *, hosts_like: str | None = None,
+               hosts_not_like: str | None = None, batch: int = 64) -> dict:
+        """Telemetry for the judge as numpy arrays: ``{(service, metric): (epoch seconds, hosts' mean,
+        hosts' sum)}``, one entry per timestamp, aggregated and sorted in DuckDB, read a batch of
+        services at a time (no per-row Python objects)."""
+        names = list(services) if services else self.services()
+        out: dict = {}
+        for i in range(0, len(names), batch):
+            chunk = names[i:i + batch]
+            params: list = []
+            where = self._where(window, params)
+            extra = ["service IN (" + ", ".join("?" for _ in chunk) + ")"]
+            params.extend(chunk)
+            if hosts_like:
+                extra.append("host GLOB ?")
+                params.append(hosts_like)
+            if hosts_not_like:
+                extra.append("(host IS NULL OR NOT host GLOB ?)")
+                params.append(hosts_not_like)
+            where = (where + " AND " if where else " WHERE ") + " AND ".join(extra)
+            keys = self.con.execute(f"SELECT DISTINCT service, metric FROM telemetry{where} ORDER BY 1, 2",
+                                    params).fetchall()
+            if not keys:
+                continue
+            self.con.execute("CREATE OR REPLACE TEMP TABLE _keys (sid INTEGER, service VARCHAR, metric VARCHAR)")
+            self.con.executemany("INSERT INTO _keys VALUES (?, ?, ?)", [(n, s, m) for n, (s, m) in enumerate(keys)])
+            data = self.con.execute(
+                "SELECT k.sid, epoch(t.ts)::BIGINT AS sec, avg(t.value) AS value, sum(t.value) AS total "
+                f"FROM telemetry t JOIN _keys k USING (service, metric){where.replace(' ts', ' t.ts')} "
+                "GROUP BY k.sid, t.ts ORDER BY k.sid, sec", params).fetchnumpy()
+            self.con.execute("DROP TABLE _keys")
+            sid = np.asarray(data["sid"])
+            bounds = np.searchsorted(sid, np.arange(len(keys) + 1))
+            sec, value, total = (np.asarray(data[c]) for c in ("sec", "value", "total"))
+            for n, key in enumerate(keys):
+                lo, hi = bounds[n], bounds[n + 1]
+                out[key] = (sec[lo:hi].astype(np.int64), value[lo:hi].astype(float), total[lo:hi].astype(float))
+        return out
+
+    def write_backtest(self, result) -> str:
+        """Store a judge backtest (:class:`~upgradesim.judge.backtest.Backtest`); returns its id."""
+        backtest_id = str(uuid.uuid4())
+        with self.transaction():
+            self.con.execute("INSERT INTO backtest_runs VALUES (?, ?, ?, ?, ?, ?, ?)", [
+                backtest_id, dt.datetime.now(dt.UTC), result.baseline_days, result.candidate_hours, result.pairs,
+                result.alarm_rate, json.dumps(result.config, default=str)])
+            self._insert("backtest_metrics", result.metrics, "backtest_id", backtest_id)
+        return backtest_id
+
+    def false_alarm_rates(self) -> dict[tuple[str, str], float]:
+        """{(service, metric): false-alarm rate} of the newest backtest ({} when none is stored)."""
+        row = self.con.execute("SELECT backtest_id FROM backtest_runs ORDER BY created_at DESC LIMIT 1").fetchone()
+        if row is None:
+            return {}
+        rows = self.con.execute("SELECT service, metric, false_alarm_rate FROM backtest_metrics WHERE backtest_id = ?",
+                                [row[0]]).fetchall()
+        return {(s, m): r for s, m, r in rows}
 
     # ------------------------------------------------------------------ results
 

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from ..sim.records import EVENT_FIELDS, REPLICATION_FIELDS, SUMMARY_FIELDS
 
-__all__ = ["SCHEMA_VERSION", "TABLES", "DDL", "data_dictionary"]
+__all__ = ["SCHEMA_VERSION", "TABLES", "DDL", "MIGRATIONS", "data_dictionary"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+# version -> statements that bring a store of that version to the next one (run in one transaction,
+# after a copy of the file is kept beside it)
+MIGRATIONS: dict[int, list[str]] = {
+    1: [
+        "ALTER TABLE verdict_metrics RENAME COLUMN statistic TO baseline_value",
+        "ALTER TABLE verdict_metrics RENAME COLUMN shift TO candidate_value",
+        *[f'ALTER TABLE verdict_metrics ADD COLUMN "{c}" {t}' for c, t in (
+            ("n_eff_baseline", "DOUBLE"), ("n_eff_candidate", "DOUBLE"), ("variation", "DOUBLE"), ("cycle", "VARCHAR"),
+            ("false_alarm_rate", "DOUBLE"), ("checks", "VARCHAR"))],
+    ],
+}
 
 _SIM_TYPES = {
     "strategy": "VARCHAR", "replication": "INTEGER", "seed": "UBIGINT", "rolled_back": "BOOLEAN",
@@ -93,16 +105,37 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
     "verdict_metrics": {
         "verdict_id": ("VARCHAR", ""), "service": ("VARCHAR", ""), "metric": ("VARCHAR", ""),
         "kind": ("VARCHAR", "continuous or count"), "direction": ("VARCHAR", "increase, decrease or either is bad"),
-        "class": ("VARCHAR", "Pass, High, Low, NoData, Error"), "fails": ("BOOLEAN", "counts against the score"),
-        "critical": ("BOOLEAN", ""), "group": ("VARCHAR", ""), "test": ("VARCHAR", "the test behind the class"),
-        "statistic": ("DOUBLE", "U, or the candidate's event count"), "p_value": ("DOUBLE", ""),
-        "effect": ("DOUBLE", "candidate/baseline ratio of means (continuous) or of rates (count)"),
-        "shift": ("DOUBLE", "Hodges-Lehmann shift (continuous)"), "low": ("DOUBLE", "95% interval of shift or rate ratio"),
-        "high": ("DOUBLE", ""), "threshold": ("VARCHAR", "what it was held to"),
-        "baseline_n": ("BIGINT", ""), "candidate_n": ("BIGINT", ""),
+        "class": ("VARCHAR", "Pass, High, Low, Inconclusive, NoData, Error"),
+        "fails": ("BOOLEAN", "counts against the score"),
+        "critical": ("BOOLEAN", ""), "group": ("VARCHAR", ""),
+        "test": ("VARCHAR", "the checks run: level+p95+p99+excursion, rate or constant"),
+        "p_value": ("DOUBLE", "of the check that decided the class"),
+        "effect": ("DOUBLE", "candidate/baseline ratio of the deciding check's statistic (median, quantile, rate)"),
+        "baseline_value": ("DOUBLE", "the deciding statistic in the baseline"),
+        "candidate_value": ("DOUBLE", "the deciding statistic in the candidate"),
+        "low": ("DOUBLE", "95% interval of the rate ratio (counts)"), "high": ("DOUBLE", ""),
+        "threshold": ("VARCHAR", "what it was held to"),
+        "baseline_n": ("BIGINT", "points"), "candidate_n": ("BIGINT", "points"),
+        "n_eff_baseline": ("DOUBLE", "effective sample size: independent blocks (or dispersion-scaled events)"),
+        "n_eff_candidate": ("DOUBLE", ""),
+        "variation": ("DOUBLE", "largest relative deviation of a comparable baseline period from the baseline"),
+        "cycle": ("VARCHAR", "none, daily or weekly: the cycle proven in the baseline and taken out"),
         "baseline_p95": ("DOUBLE", ""), "candidate_p95": ("DOUBLE", ""),
         "baseline_p99": ("DOUBLE", ""), "candidate_p99": ("DOUBLE", ""),
-        "explanation": ("VARCHAR", "one sentence: why this class"),
+        "false_alarm_rate": ("DOUBLE", "backtested share of quiet periods this metric would have failed"),
+        "checks": ("VARCHAR", "every check's numbers, JSON"),
+        "explanation": ("VARCHAR", "plain words: why this class"),
+    },
+    "backtest_runs": {
+        "backtest_id": ("VARCHAR PRIMARY KEY", "uuid"), "created_at": ("TIMESTAMPTZ", ""),
+        "baseline_days": ("DOUBLE", ""), "candidate_hours": ("DOUBLE", ""), "pairs": ("INTEGER", "replays"),
+        "alarm_rate": ("DOUBLE", "share of (pair, metric) judgements that failed"),
+        "config": ("VARCHAR", "the judge configuration replayed, JSON"),
+    },
+    "backtest_metrics": {
+        "backtest_id": ("VARCHAR", ""), "service": ("VARCHAR", ""), "metric": ("VARCHAR", ""),
+        "pairs": ("INTEGER", "replays with a judgement"), "alarms": ("INTEGER", "replays that failed"),
+        "false_alarm_rate": ("DOUBLE", "alarms / pairs"), "inconclusive": ("INTEGER", ""),
     },
     "readiness_runs": {
         "readiness_id": ("VARCHAR PRIMARY KEY", "uuid"), "created_at": ("TIMESTAMPTZ", ""),
