@@ -359,25 +359,50 @@ def judge(db: Path, baseline_window: str | None, candidate_window: str | None, p
 @click.option("--alpha", type=click.FloatRange(0, 0.5, min_open=True), default=0.01, show_default=True,
               help="Significance of a rate increase.")
 @click.option("--min-ratio", type=click.FloatRange(1), default=2.0, show_default=True, help="Rate ratio that counts.")
+@click.option("--header", help="Regex of a line's header (named groups ts, level, component); default: detected.")
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Judge YAML whose log_header is used.")
 @click.option("--all", "show_all", is_flag=True, help="Also list stable, decreased and gone templates.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
 @_user_errors
-def logs_diff(before: Path, after: Path, alpha: float, min_ratio: float, show_all: bool, as_json: bool) -> None:
-    """Log templates new or significantly more frequent AFTER than BEFORE (exit 2 when any)."""
+def logs_diff(before: Path, after: Path, alpha: float, min_ratio: float, header: str | None, config: Path | None,
+              show_all: bool, as_json: bool) -> None:
+    """Log templates new or significantly more frequent AFTER than BEFORE.
+
+    Exit 0 none, 2 some, 3 inconclusive (an empty side), 1 an unreadable file or a bad --header.
+    """
+    import re
+
+    from .errors import DataError
+    from .judge import load_judge_config
     from .judge import logs_diff as run
 
-    diff = run(before, after, alpha=alpha, min_ratio=min_ratio)
+    if header is None and config is not None:
+        header = load_judge_config(config).log_header
+    if header is not None:
+        try:
+            re.compile(header)
+        except re.error as exc:
+            raise DataError(f"--header: not a regular expression ({exc})") from None
+    diff = run(before, after, alpha=alpha, min_ratio=min_ratio, header=header)
     if as_json:
         click.echo(diff.to_json())
     else:
-        click.echo(f"{diff.lines_before} lines before, {diff.lines_after} after, {len(diff.patterns)} templates")
+        formats = ", ".join(sorted(set(diff.formats.values())))
+        click.echo(f"{diff.lines_before} lines before, {diff.lines_after} after, {len(diff.patterns)} templates "
+                   f"(headers: {formats})")
+        if diff.inconclusive:
+            click.echo(f"inconclusive: {diff.inconclusive}")
         shown = diff.patterns if show_all else diff.changed()
         for row in shown.itertuples():
             rate = f"{row.before_per_10k:.1f} -> {row.after_per_10k:.1f} per 10k lines"
-            click.echo(f"{row.status.upper():9s} {row.before:>6} -> {row.after:<6} ({rate}) {row.template}")
-            if row.examples and row.status in ("new", "increased"):
-                click.echo(f"          e.g. {row.examples.split(' | ')[0]}")
-    sys.exit(2 if len(diff.changed()) else 0)
+            level = f" {row.level}" if row.level else ""
+            click.echo(f"{row.status.upper():9s}{level} {row.before:>6} -> {row.after:<6} ({rate}) {row.template}")
+            if row.status in ("new", "increased"):
+                if row.first_seen:
+                    click.echo(f"          first seen {row.first_seen}")
+                for example in row.examples:
+                    click.echo(f"          e.g. {example}")
+    sys.exit(3 if diff.inconclusive else 2 if len(diff.changed()) else 0)
 
 
 @cli.command()
