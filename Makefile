@@ -28,6 +28,7 @@ demo: $(STAMP)
 	$(RUN_GATE) $(BIN)/upgradesim readiness $(DEMO_DIR)/plan.yaml --db $(DEMO_DIR)/upgradesim.duckdb
 	$(BIN)/upgradesim compare $(DEMO_DIR)/plan.yaml --replications 1000 --seed 7 --workers 2 --db $(DEMO_DIR)/upgradesim.duckdb
 	$(RUN_GATE) $(BIN)/upgradesim check $(DEMO_DIR)/plan.yaml --replications 1000 --seed 7 --workers 2
+	$(RUN_GATE) $(BIN)/upgradesim judge backtest --db $(DEMO_DIR)/upgradesim.duckdb --plan $(DEMO_DIR)/plan.yaml --config $(DEMO_DIR)/judge.yaml --overlay $(DEMO_DIR)/judge-calibrated.yaml
 	$(RUN_GATE) $(BIN)/upgradesim judge --db $(DEMO_DIR)/upgradesim.duckdb --plan $(DEMO_DIR)/plan.yaml --config $(DEMO_DIR)/judge.yaml
 	$(RUN_GATE) $(BIN)/upgradesim logs-diff $(DEMO_DIR)/logs/app-before.log $(DEMO_DIR)/logs/app-after.log
 	$(BIN)/upgradesim config snapshot $(DEMO_DIR)/config/prod --env prod --tag pre-upgrade --db $(DEMO_DIR)/upgradesim.duckdb
@@ -56,6 +57,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_sim.py
+	$(BIN)/python benchmarks/bench_judge.py
+	$(BIN)/python benchmarks/bench_logs.py
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

@@ -44,8 +44,8 @@ def _fields(rng: random.Random) -> dict:
             "n2": rng.randint(0, 500), "n3": rng.randint(10**6, 10**9), "f": f"{rng.random():.3f}",
             "word": rng.choice(_WORDS), "path": f"/var/data/{rng.choice(_WORDS)}/{rng.randint(1, 999)}.dat",
             "url": f"https://api.example.com/v1/{rng.choice(_WORDS)}?id={rng.randint(1, 999)}",
-            "code": rng.choice([500, 502, 503, 504]), "uuid": "%08x-%04x-%04x-%04x-%012x" % tuple(
-                rng.getrandbits(b) for b in (32, 16, 16, 16, 48)), "hex": f"0x{rng.getrandbits(32):08x}"}
+            "code": rng.choice([500, 502, 503, 504]), "uuid": "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}".format(*tuple(
+                rng.getrandbits(b) for b in (32, 16, 16, 16, 48))), "hex": f"0x{rng.getrandbits(32):08x}"}
 
 
 def _header(fmt: str, ts: dt.datetime, level: str, comp: str, pid: int, message: str) -> str:

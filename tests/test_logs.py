@@ -107,7 +107,7 @@ def test_each_header_format_is_detected_and_stripped(fmt):
 def test_json_keyvalue_access_and_custom_headers():
     from upgradesim.judge.logparse import HeaderParser
 
-    js = ['{"ts": "2026-11-02T08:00:01Z", "level": "warning", "logger": "db", "msg": "slow query %d"}' % i
+    js = [json.dumps({"ts": "2026-11-02T08:00:01Z", "level": "warning", "logger": "db", "msg": f"slow query {i}"})
           for i in range(5)]
     p = HeaderParser(js)
     assert p.format == "json" and astuple(p.parse(js[0])) == ("slow query 0", "WARN", "db", "2026-11-02T08:00:01Z")

@@ -300,7 +300,7 @@ def baseline(db: Path, window: str | None, as_json: bool) -> None:
     click.echo(summary.round(3).to_string())
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @DB_OPTION
 @click.option("--baseline", "baseline_window", help="START..END of the baseline (default: before the plan's cutover).")
 @click.option("--candidate", "candidate_window", help="START..END of the candidate (default: after the cutover).")
@@ -310,14 +310,17 @@ def baseline(db: Path, window: str | None, as_json: bool) -> None:
 @click.option("--canary-hosts", help="Glob of canary hosts: judge them against control hosts in the candidate window.")
 @click.option("--control-hosts", help="Glob of control hosts (default: every host that is not a canary).")
 @click.option("--json", "as_json", is_flag=True, help="Print a stable JSON document.")
+@click.pass_context
 @_user_errors
-def judge(db: Path, baseline_window: str | None, candidate_window: str | None, plan: Path | None,
+def judge(ctx: click.Context, db: Path, baseline_window: str | None, candidate_window: str | None, plan: Path | None,
           services: str | None, config: Path | None, canary_hosts: str | None, control_hosts: str | None,
           as_json: bool) -> None:
     """Judge post-upgrade (or canary) telemetry against the baseline.
 
     Exit 0 Pass; 2 Fail; 3 Marginal, Inconclusive or NoData; 1 Error (a metric could not be computed).
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from .errors import DataError
     from .judge import judge as run
     from .judge import load_judge_config
@@ -351,6 +354,60 @@ def judge(db: Path, baseline_window: str | None, candidate_window: str | None, p
     if verdict.verdict == "Error":
         click.echo("error: " + "; ".join(verdict.metrics.loc[verdict.metrics["class"] == "Error", "explanation"]), err=True)
     sys.exit(verdict.exit_code)
+
+
+@judge.command("backtest")
+@DB_OPTION
+@click.option("--window", help="START..END of quiet history to replay (default: before --plan's cutover, else all).")
+@click.option("--plan", type=click.Path(dir_okay=False, path_type=Path), help="Replay only history before its cutover.")
+@click.option("--baseline-days", type=click.FloatRange(1, 90), default=7, show_default=True)
+@click.option("--candidate-hours", type=click.FloatRange(1, 24 * 14), default=24, show_default=True)
+@click.option("--step-hours", type=click.FloatRange(1), default=None, help="Between replays (default: the candidate).")
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Judge YAML to replay.")
+@click.option("--target", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True,
+              help="False-alarm rate the overlay calibrates to.")
+@click.option("--overlay", "overlay_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a judge-config overlay with thresholds calibrated to --target.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
+@_user_errors
+def judge_backtest(db: Path, window: str | None, plan: Path | None, baseline_days: float, candidate_hours: float,
+                   step_hours: float | None, config: Path | None, target: float, overlay_out: Path | None,
+                   as_json: bool) -> None:
+    """Replay the judge over quiet history: how often it would have raised a (false) alarm.
+
+    The result is stored; later verdicts show each metric's backtested rate. Exit 0, or 2 when the
+    overall rate exceeds --target.
+    """
+    import yaml
+
+    from .judge import load_judge_config
+    from .judge.backtest import backtest
+    from .plan import load_plan
+    from .store import Store, parse_window
+
+    win = parse_window(window, "--window")
+    if plan is not None and win == (None, None):
+        cut = load_plan(plan).cutover_at
+        win = (None, cut) if cut is not None else win
+    cfg = load_judge_config(config) if config else None
+    with Store(db) as store:
+        result = backtest(store, window=win, baseline_days=baseline_days, candidate_hours=candidate_hours,
+                          step_hours=step_hours, config=cfg)
+        store.write_backtest(result)
+    if overlay_out is not None:
+        overlay_out.write_text("# judge overlay calibrated by `upgradesim judge backtest` to a false-alarm rate of "
+                               f"{target:g}\n" + yaml.safe_dump(result.overlay(target), sort_keys=False))
+    if as_json:
+        click.echo(result.to_json())
+    else:
+        click.echo(f"{result.pairs} replays of a {candidate_hours:g}-hour candidate against {baseline_days:g} days: "
+                   f"false-alarm rate {result.alarm_rate:.1%} over all metrics (target {target:.0%})")
+        for row in result.metrics.itertuples():
+            click.echo(f"  {row.service} {row.metric}: {row.alarms}/{row.pairs} = {row.false_alarm_rate:.0%}"
+                       + (f" ({row.inconclusive} inconclusive)" if row.inconclusive else ""))
+        if overlay_out is not None:
+            click.echo(f"wrote {overlay_out}")
+    sys.exit(2 if result.alarm_rate == result.alarm_rate and result.alarm_rate > target else 0)
 
 
 @cli.command("logs-diff")
