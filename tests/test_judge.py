@@ -364,3 +364,17 @@ def test_control_population_same_window(tmp_path):
     assert verdict.metrics.iloc[0]["class"] == "High"
 
 
+
+
+def test_parallel_workers_give_the_same_verdict():
+    rng = np.random.default_rng(20)
+    base = pd.concat([frame(rng.normal(100 + s, 5, 300), f"m{m}", service=f"s{s}") for s in range(6) for m in range(2)])
+    cand = pd.concat([frame(rng.normal(100 + s * 10, 5, 100), f"m{m}", service=f"s{s}") for s in range(6) for m in range(2)])
+    from upgradesim.judge.verdict import _judge_all, samples_by_series
+
+    b, c = samples_by_series(base), samples_by_series(cand)
+    services = sorted({s for s, _ in b})
+    one_worker = pd.DataFrame(_judge_all(services, b, c, CONT, "control", workers=1))
+    two_workers = pd.DataFrame(_judge_all(services, b, c, CONT, "control", workers=2))
+    pd.testing.assert_frame_equal(one_worker, two_workers)
+    assert set(one_worker["class"]) >= {"Pass", "High"}

@@ -223,3 +223,22 @@ def test_cli_ingest_errors_are_one_line(tmp_path):
     assert result.output.strip().startswith(f"{wrong}: missing required columns")
     ok = CliRunner().invoke(cli, ["ingest", str(write(tmp_path, "g.csv", GOOD)), "--db", str(db)])
     assert ok.exit_code == 0 and "total: 3 rows, 0 quarantined" in ok.output
+
+
+def test_series_aggregates_hosts_and_duplicates_per_timestamp(tmp_path):
+    ts = pd.to_datetime(["2026-11-02T00:00Z", "2026-11-02T00:00Z", "2026-11-02T00:00Z", "2026-11-02T00:01Z",
+                         "2026-11-02T00:02Z"])
+    frame = pd.DataFrame({"ts": ts, "service": ["a", "a", "a", "a", "b"], "metric": "m",
+                          "value": [1.0, 3.0, 5.0, 7.0, float("nan")], "host": ["h1", "h2", "h2", "h1", "h1"]})
+    frame.to_parquet(tmp_path / "s.parquet")
+    with Store(tmp_path / "s.duckdb") as store:
+        store.ingest([tmp_path / "s.parquet"])
+        series = store.series(None, (None, None))
+        sec, value, total = series[("a", "m")]
+        assert list(sec) == [1793577600, 1793577660] and list(value) == [3.0, 7.0] and list(total) == [9.0, 7.0]
+        assert sorted(series) == [("a", "m")]  # the NaN row was quarantined at ingest
+        assert len(store.quarantine()) == 1
+        only_h1 = store.series(["a"], (None, None), hosts_like="h1")
+        assert list(only_h1[("a", "m")][1]) == [1.0, 7.0]
+        window = store.series(["a"], (pd.Timestamp("2026-11-02T00:01Z"), None))
+        assert list(window[("a", "m")][0]) == [1793577660]

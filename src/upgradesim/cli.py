@@ -309,12 +309,14 @@ def baseline(db: Path, window: str | None, as_json: bool) -> None:
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Judge YAML (directions, thresholds).")
 @click.option("--canary-hosts", help="Glob of canary hosts: judge them against control hosts in the candidate window.")
 @click.option("--control-hosts", help="Glob of control hosts (default: every host that is not a canary).")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Processes judging services in parallel (same verdict whatever the number).")
 @click.option("--json", "as_json", is_flag=True, help="Print a stable JSON document.")
 @click.pass_context
 @_user_errors
 def judge(ctx: click.Context, db: Path, baseline_window: str | None, candidate_window: str | None, plan: Path | None,
           services: str | None, config: Path | None, canary_hosts: str | None, control_hosts: str | None,
-          as_json: bool) -> None:
+          workers: int, as_json: bool) -> None:
     """Judge post-upgrade (or canary) telemetry against the baseline.
 
     Exit 0 Pass; 2 Fail; 3 Marginal, Inconclusive or NoData; 1 Error (a metric could not be computed).
@@ -341,7 +343,7 @@ def judge(ctx: click.Context, db: Path, baseline_window: str | None, candidate_w
     names = [x.strip() for x in services.split(",")] if services else None
     with Store(db) as store:
         verdict = run(store, baseline=base_w, candidate=cand_w, services=names, config=cfg,
-                      canary_hosts=canary_hosts, control_hosts=control_hosts)
+                      canary_hosts=canary_hosts, control_hosts=control_hosts, workers=workers)
     if as_json:
         click.echo(verdict.to_json())
     else:

@@ -21,7 +21,7 @@ than the metric's allowed change (and ``min_change``): significance alone never 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 from scipy import stats
@@ -57,7 +57,7 @@ class Check:
     extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        out = asdict(self)
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
         return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in out.items()}
 
 
@@ -109,8 +109,8 @@ def _welch(mb: np.ndarray, mc: np.ndarray, point_scale: float, size: int) -> tup
     return float(np.mean(mc) - np.mean(mb)), math.sqrt(se2), max(float(kb - 1), 1.0)
 
 
-def _block_test(name, b, c, rule, alpha, stat, min_block, scale, what, unit_text) -> Check:
-    size = max(choose_block(b, len(c), stat), min_block)
+def _block_test(name, b, c, rule, alpha, stat, min_block, scale, what, unit_text, block=None) -> Check:
+    size = max(block or choose_block(b, len(c), stat), min_block)
     if len(c) < min_block:
         return Check(name, "inconclusive",
                      f"{what}: {len(c)} candidate points, at least {min_block} needed", n_eff_candidate=0)
@@ -166,20 +166,22 @@ def _block_test(name, b, c, rule, alpha, stat, min_block, scale, what, unit_text
     return check
 
 
-def level_check(b, c, rule, alpha, scale, unit_text) -> Check:
-    return _block_test("level", b, c, rule, alpha, np.median, 1, scale, "median", unit_text)
+def level_check(b, c, rule, alpha, scale, unit_text, block=None) -> Check:
+    return _block_test("level", b, c, rule, alpha, np.median, 1, scale, "median", unit_text, block)
 
 
-def tail_check(b, c, rule, alpha, q, scale, unit_text) -> Check:
+def tail_check(b, c, rule, alpha, q, scale, unit_text, block=None) -> Check:
+    """The level's block length (the dependence is the series', not the statistic's), with at
+    least ``TAIL_MIN_POINTS`` points a block."""
     def stat(values, axis=None):
         return np.quantile(values, q, axis=axis)
 
     label = f"p{round(q * 100)}"
-    return _block_test(label, b, c, rule, alpha, stat, TAIL_MIN_POINTS.get(q, 20), scale, label, unit_text)
+    return _block_test(label, b, c, rule, alpha, stat, TAIL_MIN_POINTS.get(q, 20), scale, label, unit_text, block)
 
 
-def _scan(z: np.ndarray, w: int) -> np.ndarray:
-    cs = np.concatenate(([0.0], np.cumsum(z)))
+def _window_means(cs: np.ndarray, w: int) -> np.ndarray:
+    """Means of every run of ``w`` consecutive values, from their cumulative sum (with a leading 0)."""
     return (cs[w:] - cs[:-w]) / w
 
 
@@ -196,10 +198,11 @@ def excursion_check(b, c, rule, alpha, level, scale, unit_text) -> Check:
     k = n_b // chunk
     gumbel_q = -math.log(-math.log(1 - alpha / (len(windows) * len(_bad_signs(rule.direction)))))
     best = None
+    cs_b = np.concatenate(([0.0], np.cumsum((b - level) / scale)))
+    cs_c = np.concatenate(([0.0], np.cumsum((c - level) / scale)))
     for sign in _bad_signs(rule.direction):
-        zb, zc = sign * (b - level) / scale, sign * (c - level) / scale
         for w in windows:
-            sb, sc = _scan(zb, w), _scan(zc, w)
+            sb, sc = sign * _window_means(cs_b, w), sign * _window_means(cs_c, w)
             usable = (len(sb) // chunk) * chunk
             maxima = sb[:usable].reshape(-1, chunk).max(axis=1) if usable else np.array([sb.max()])
             beta = max(float(np.std(maxima, ddof=1)) * math.sqrt(6) / math.pi if len(maxima) > 1 else 0.0, 1e-9)

@@ -21,7 +21,7 @@ from .checks import (
     robust_scale,
     tail_check,
 )
-from .series import adjust
+from .series import adjust, choose_block
 
 __all__ = ["METRIC_COLUMNS", "judge_metric", "Samples"]
 
@@ -108,8 +108,9 @@ def _classify(checks: list[Check], primary: Check) -> tuple[str, bool, list[Chec
 
 def _judge_continuous(service, metric, rule, config, b, c, seasonal, note) -> dict:
     xb, xc = b[1], c[1]
-    quant = {f"{side}_{q}": float(np.quantile(v, p)) for side, v in (("baseline", xb), ("candidate", xc))
-             for q, p in (("p95", 0.95), ("p99", 0.99))}
+    quant = {}
+    for side, v in (("baseline", xb), ("candidate", xc)):
+        quant[f"{side}_p95"], quant[f"{side}_p99"] = (float(x) for x in np.quantile(v, [0.95, 0.99]))
     common = dict(baseline_n=len(xb), candidate_n=len(xc), threshold=_threshold(rule, config.alpha),
                   **quant)
     if np.ptp(xb) == 0 and np.ptp(xc) == 0:
@@ -126,9 +127,10 @@ def _judge_continuous(service, metric, rule, config, b, c, seasonal, note) -> di
         ([rule.tails[0], 1 - rule.tails[0]] if rule.tails else [])
     n_checks = 1 + len(quantiles) + (1 if rule.excursions else 0)
     alpha = config.alpha / n_checks
-    level = level_check(adj.base, adj.cand, rule, alpha, scale, unit)
+    block = choose_block(adj.base, len(adj.cand))
+    level = level_check(adj.base, adj.cand, rule, alpha, scale, unit, block)
     checks = [level]
-    checks += [tail_check(adj.base, adj.cand, rule, alpha, q, scale, unit) for q in quantiles]
+    checks += [tail_check(adj.base, adj.cand, rule, alpha, q, scale, unit, block) for q in quantiles]
     if rule.excursions:
         checks.append(excursion_check(adj.base, adj.cand, rule, alpha, adj.level, scale, unit))
     cls, fails, shown = _classify(checks, level)

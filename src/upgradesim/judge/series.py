@@ -55,12 +55,17 @@ def _cells(t: np.ndarray, x: np.ndarray, fold_len: int, key_of) -> tuple[np.ndar
 
 
 def _nanmedian(matrix: np.ndarray, axis: int = 0) -> np.ndarray:
-    counts = np.sum(~np.isnan(matrix), axis=axis)
-    out = np.full(counts.shape, np.nan)
-    ok = counts > 0
-    if ok.any():
-        sub = matrix[:, ok] if axis == 0 else matrix[ok, :]
-        out[ok] = np.nanmedian(sub, axis=axis)
+    """Median along ``axis`` ignoring NaN (NaN where a column has none): sort-based, no masked arrays."""
+    if axis == 1:
+        matrix = matrix.T
+    if matrix.shape[0] == 0:
+        return np.full(matrix.shape[1], np.nan)
+    ordered = np.sort(matrix, axis=0)  # NaN sorts last
+    k = np.sum(~np.isnan(ordered), axis=0)
+    lo, hi = np.maximum((k - 1) // 2, 0), np.maximum(k // 2, 0)
+    cols = np.arange(ordered.shape[1])
+    out = (ordered[lo, cols] + ordered[np.minimum(hi, ordered.shape[0] - 1), cols]) / 2
+    out[k == 0] = np.nan
     return out
 
 
@@ -94,7 +99,7 @@ def _cv_errors(t, x, weekly: bool) -> dict[str, float]:
     """
     by_day, _, _ = _cells(t, x, DAY, _hour_of_day)
     day_level = np.nanmean(by_day, axis=1)
-    others = np.array([np.nanmedian(np.delete(day_level, d)) for d in range(len(day_level))])
+    others = _loo_profile(day_level[:, None])[:, 0]
     errors = {"none": np.abs(by_day - others[:, None]), "daily": np.abs(by_day - _loo_profile(by_day))}
     weekend = ((np.unique(t // DAY) + 3) % 7) >= 5
     if weekend.sum() >= 2 and (~weekend).sum() >= 2:  # weekdays and weekends apart, each from the other days

@@ -70,7 +70,7 @@ class Verdict:
 
 def judge(store, *, baseline=(None, None), candidate=(None, None), services=None, config: JudgeConfig | None = None,
           canary_hosts: str | None = None, control_hosts: str | None = None, save: bool = True,
-          false_alarms: dict | None = None) -> Verdict:
+          false_alarms: dict | None = None, workers: int = 1) -> Verdict:
     """Judge the candidate against the baseline from the store's telemetry, and store the verdict.
 
     With ``canary_hosts`` (a glob) the comparison is canary hosts against control hosts
@@ -89,7 +89,7 @@ def judge(store, *, baseline=(None, None), candidate=(None, None), services=None
     else:
         base_series = store.series(names, baseline)
         cand_series = store.series(names, candidate)
-    rows = _judge_all(names, base_series, cand_series, config, mode)
+    rows = _judge_all(names, base_series, cand_series, config, mode, workers)
     if canary_hosts:
         comparison = (f"canary hosts {canary_hosts!r} against control hosts "
                       f"{control_hosts or 'all others'!r} over the same window")
@@ -144,11 +144,44 @@ def judge_frames(base: pd.DataFrame, cand: pd.DataFrame, config: JudgeConfig | N
     return _verdict(rows, services, config, mode, comparison, baseline_window, candidate_window, false_alarms)
 
 
-def _judge_all(services, base: dict, cand: dict, config, mode) -> list[dict]:
+_SHARED: dict = {}  # the series a forked worker reads (inherited, never pickled)
+
+
+def _judge_chunk(services) -> list[dict]:
+    base, cand, config, mode = _SHARED["args"]
+    return _judge_serial(services, base, cand, config, mode)
+
+
+def _judge_all(services, base: dict, cand: dict, config, mode, workers: int = 1) -> list[dict]:
+    """Every metric of every service; with ``workers`` > 1, services are split over forked processes
+    (same rows in the same order whatever the number of workers)."""
+    services = list(services)
+    if workers <= 1 or len(services) < 2 * workers:
+        return _judge_serial(services, base, cand, config, mode)
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = [services[i::workers * 4] for i in range(workers * 4)]
+    _SHARED["args"] = (base, cand, config, mode)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+            parts = list(pool.map(_judge_chunk, chunks))
+    finally:
+        _SHARED.clear()
+    by_service: dict = {}
+    for part in parts:
+        for row in part:
+            by_service.setdefault(row["service"], []).append(row)
+    return [row for service in services for row in by_service.get(service, [])]
+
+
+def _judge_serial(services, base: dict, cand: dict, config, mode) -> list[dict]:
     rows = []
+    by_service: dict = {}
+    for s, m in list(base) + list(cand):
+        by_service.setdefault(s, set()).add(m)
     for service in services:
-        metrics = sorted({m for s, m in base if s == service} | {m for s, m in cand if s == service})
-        for metric in metrics:
+        for metric in sorted(by_service.get(service, ())):
             if config.ignored(metric):
                 continue
             rule = config.rule(metric)

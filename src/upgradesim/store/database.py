@@ -23,6 +23,8 @@ from .schema import DDL, MIGRATIONS, SCHEMA_VERSION, TABLES
 __all__ = ["Store", "DEFAULT_DB", "parse_window"]
 
 DEFAULT_DB = "upgradesim.duckdb"
+BATCH_ROWS = 1_000_000  # telemetry rows per aggregation batch (bounds the memory of baselines and peaks)
+AGGREGATE_MEMORY = "64MB"  # DuckDB's buffer pool while computing baselines and daily peaks
 
 Window = tuple[dt.datetime | None, dt.datetime | None]
 
@@ -208,30 +210,60 @@ class Store(GovernanceQueries):
         Stored in ``baselines`` (replacing those of the same window) and returned.
         """
         start, end = self._bounds(window)
-        with self.transaction():
+        with self._memory_limit(AGGREGATE_MEMORY), self.transaction():
             self.con.execute("DELETE FROM baselines WHERE window_start = ? AND window_end = ?", [start, end])
-            self.con.execute("""
-                INSERT INTO baselines
-                SELECT ?, ?, service, metric, how, n, mean, std, q[1], q[2], q[3], now()
-                FROM (SELECT service, metric, (isodow(ts) - 1) * 24 + hour(ts) AS how, count(*) AS n,
-                             avg(value) AS mean, stddev_samp(value) AS std,
-                             quantile_cont(value, [0.5, 0.95, 0.99]) AS q
-                      FROM telemetry WHERE ts >= ? AND ts < ? AND NOT isnan(value) GROUP BY ALL)
-            """, [start, end, start, end])
+            for batch in self._service_batches(start, end):
+                marks = ", ".join("?" for _ in batch)
+                self.con.execute(f"""
+                    INSERT INTO baselines
+                    SELECT ?, ?, service, metric, how, n, mean, std, q[1], q[2], q[3], now()
+                    FROM (SELECT service, metric, (isodow(ts) - 1) * 24 + hour(ts) AS how, count(*) AS n,
+                                 avg(value) AS mean, stddev_samp(value) AS std,
+                                 quantile_cont(value, [0.5, 0.95, 0.99]) AS q
+                          FROM telemetry WHERE ts >= ? AND ts < ? AND NOT isnan(value) AND service IN ({marks})
+                          GROUP BY ALL)
+                """, [start, end, start, end, *batch])
         return self.baselines((start, end))
+
+    @contextlib.contextmanager
+    def _memory_limit(self, limit: str):
+        """DuckDB's buffer pool capped for the block (it caches table blocks up to its limit; the
+        batched aggregates need little), then restored."""
+        old = self.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        self.con.execute(f"SET memory_limit = '{limit}'")
+        try:
+            yield
+        finally:
+            self.con.execute(f"SET memory_limit = '{old}'")
+
+    def _service_batches(self, start, end, rows_per_batch: int = BATCH_ROWS) -> list[list[str]]:
+        """Services in batches of about ``rows_per_batch`` telemetry rows: aggregates that must hold
+        their values (quantiles) or many groups (per-timestamp sums) stay within bounded memory."""
+        counts = self.con.execute("SELECT service, count(*) FROM telemetry WHERE ts >= ? AND ts < ? GROUP BY 1 "
+                                  "ORDER BY 1", [start, end]).fetchall()
+        batches, current, size = [], [], 0
+        for service, n in counts:
+            if current and size + n > rows_per_batch:
+                batches.append(current)
+                current, size = [], 0
+            current.append(service)
+            size += n
+        return batches + ([current] if current else [])
 
     def compute_daily_peaks(self, window: Window = (None, None)) -> pd.DataFrame:
         """Per UTC day, service, metric and region: the highest per-timestamp sum over the region's hosts."""
         start, end = self._bounds(window)
-        with self.transaction():
+        with self._memory_limit(AGGREGATE_MEMORY), self.transaction():
             self.con.execute("DELETE FROM daily_peaks WHERE window_start = ? AND window_end = ?", [start, end])
-            self.con.execute("""
-                INSERT INTO daily_peaks
-                SELECT ?, ?, CAST(ts AS DATE) AS day, service, metric, region, max(total)
-                FROM (SELECT ts, service, metric, region, sum(value) AS total FROM telemetry
-                      WHERE ts >= ? AND ts < ? GROUP BY ALL)
-                GROUP BY ALL
-            """, [start, end, start, end])
+            for batch in self._service_batches(start, end):
+                marks = ", ".join("?" for _ in batch)
+                self.con.execute(f"""
+                    INSERT INTO daily_peaks
+                    SELECT ?, ?, CAST(ts AS DATE) AS day, service, metric, region, max(total)
+                    FROM (SELECT ts, service, metric, region, sum(value) AS total FROM telemetry
+                          WHERE ts >= ? AND ts < ? AND service IN ({marks}) GROUP BY ALL)
+                    GROUP BY ALL
+                """, [start, end, start, end, *batch])
         return self.daily_peaks()
 
     def baselines(self, window: Window | None = None) -> pd.DataFrame:
@@ -305,10 +337,11 @@ class Store(GovernanceQueries):
             params).df()
 
     def series(self, services: list[str] | None, window: Window, *, hosts_like: str | None = None,
-               hosts_not_like: str | None = None, batch: int = 64) -> dict:
+               hosts_not_like: str | None = None, batch: int = 256) -> dict:
         """Telemetry for the judge as numpy arrays: ``{(service, metric): (epoch seconds, hosts' mean,
-        hosts' sum)}``, one entry per timestamp, aggregated and sorted in DuckDB, read a batch of
-        services at a time (no per-row Python objects)."""
+        hosts' sum)}``, one entry per timestamp (duplicates and hosts aggregated), sorted, computed in
+        DuckDB a batch of services at a time. Series are keyed by DuckDB's hash of (service, metric)
+        — sorting integers, not strings — after checking that no two keys collide."""
         names = list(services) if services else self.services()
         out: dict = {}
         for i in range(0, len(names), batch):
@@ -324,23 +357,46 @@ class Store(GovernanceQueries):
                 extra.append("(host IS NULL OR NOT host GLOB ?)")
                 params.append(hosts_not_like)
             where = (where + " AND " if where else " WHERE ") + " AND ".join(extra)
-            keys = self.con.execute(f"SELECT DISTINCT service, metric FROM telemetry{where} ORDER BY 1, 2",
-                                    params).fetchall()
+            keys = self.con.execute(f"SELECT service, metric, hash(service, metric) FROM telemetry{where} "
+                                    "GROUP BY 1, 2 ORDER BY 3", params).fetchall()
             if not keys:
                 continue
-            self.con.execute("CREATE OR REPLACE TEMP TABLE _keys (sid INTEGER, service VARCHAR, metric VARCHAR)")
-            self.con.executemany("INSERT INTO _keys VALUES (?, ?, ?)", [(n, s, m) for n, (s, m) in enumerate(keys)])
-            data = self.con.execute(
-                "SELECT k.sid, epoch(t.ts)::BIGINT AS sec, avg(t.value) AS value, sum(t.value) AS total "
-                f"FROM telemetry t JOIN _keys k USING (service, metric){where.replace(' ts', ' t.ts')} "
-                "GROUP BY k.sid, t.ts ORDER BY k.sid, sec", params).fetchnumpy()
-            self.con.execute("DROP TABLE _keys")
-            sid = np.asarray(data["sid"])
-            bounds = np.searchsorted(sid, np.arange(len(keys) + 1))
-            sec, value, total = (np.asarray(data[c]) for c in ("sec", "value", "total"))
-            for n, key in enumerate(keys):
+            hashes = np.array([k[2] for k in keys], dtype=np.uint64)
+            hashed = len(np.unique(hashes)) == len(hashes)  # else a collision: order by the names
+            if not hashed:
+                keys = sorted(keys)
+            key_sql, order = ("hash(service, metric) AS k", "k") if hashed else ("service, metric", "service, metric")
+            data = self.con.execute(f"SELECT {key_sql}, epoch(ts)::BIGINT AS sec, value FROM telemetry{where} "
+                                    f"ORDER BY {order}, sec", params).fetchnumpy()
+            sec = np.asarray(data["sec"], dtype=np.int64)
+            value = np.ma.filled(np.ma.asarray(data["value"], dtype=float), np.nan)
+            if hashed:
+                h = np.asarray(data["k"], dtype=np.uint64)
+                same_key = h[1:] == h[:-1]
+            else:
+                svc, met = np.asarray(data["service"], dtype=object), np.asarray(data["metric"], dtype=object)
+                same_key = (svc[1:] == svc[:-1]) & (met[1:] == met[:-1])
+            # hosts (and duplicated rows) of one timestamp are adjacent: mean and sum per run, in numpy
+            starts = np.flatnonzero(np.r_[True, ~(same_key & (sec[1:] == sec[:-1]))])
+            if len(starts) == len(sec):
+                total = value
+            else:
+                total = np.add.reduceat(value, starts)
+                value = total / np.diff(np.r_[starts, len(sec)])
+                sec = sec[starts]
+                if hashed:
+                    h = h[starts]
+                else:
+                    svc, met = svc[starts], met[starts]
+            if hashed:
+                bounds = np.searchsorted(h, hashes, side="left").tolist() + [len(h)]
+            else:
+                change = np.flatnonzero((svc[1:] != svc[:-1]) | (met[1:] != met[:-1])) + 1
+                bounds = np.concatenate(([0], change, [len(sec)]))
+            for n, (service, metric, _) in enumerate(keys):
                 lo, hi = bounds[n], bounds[n + 1]
-                out[key] = (sec[lo:hi].astype(np.int64), value[lo:hi].astype(float), total[lo:hi].astype(float))
+                out[(service, metric)] = (sec[lo:hi].astype(np.int64), value[lo:hi].astype(float),
+                                          total[lo:hi].astype(float))
         return out
 
     def write_backtest(self, result) -> str:
