@@ -35,6 +35,12 @@ TEMPLATES = [
     ("ERROR", "kw{n} deadlock detected while updating orders row {id}"),
     ("INFO", "kw{n} config reloaded from {path} by {user}"),
     ("WARN", "kw{n} unknown field {word} in payload ignored"),
+    ("INFO", "kw{n} leader elected"),
+    ("WARN", "kw{n} connection reset"),
+    ("INFO", "kw{n} cache flushed"),
+    ("ERROR", "kw{n} lease lost"),
+    ("INFO", "kw{n} shutdown requested"),
+    ("WARN", "kw{n} backlog growing"),
 ]
 
 
@@ -86,8 +92,8 @@ def write_pair(folder, fmt: str, seed: int, lines: int = 4000, new: int = 4, old
     """Write before.log and after.log; returns (templates truly new after the cut, templates in both).
 
     Half the new templates are unlike any old one; the other half are siblings of an old one (the
-    same placeholders, most words different): the case where a shared header makes raw lines look
-    alike."""
+    same placeholders, most words different). Short messages (two or three words) share most of
+    their tokens with the header: the case where raw-line clustering merges unrelated messages."""
     rng = random.Random(seed)
     templates = [(lvl, text.replace("{n}", str(n)), n) for n, (lvl, text) in enumerate(TEMPLATES)]
     rng.shuffle(templates)
@@ -101,8 +107,8 @@ def write_pair(folder, fmt: str, seed: int, lines: int = 4000, new: int = 4, old
         weights = [rng.uniform(0.2, 3.0) for _ in pool]
         with open(f"{folder}/{name}", "w", encoding="utf-8") as fh:
             for i in range(lines):
-                level, text, _ = rng.choices(pool, weights)[0]
+                level, text, n = rng.choices(pool, weights)[0]
                 ts = t0 + dt.timedelta(seconds=i * 0.7 + rng.random())
-                comp = rng.choice(["api", "db.pool", "scheduler", "auth"])
+                comp = ["api", "db.pool", "scheduler", "auth"][n % 4]  # each message has its logger
                 fh.write(_header(fmt, ts, level, comp, rng.randint(100, 40000), text.format(**_fields(rng))) + "\n")
     return {f"kw{n}" for _, _, n in fresh}, {f"kw{n}" for _, _, n in common}

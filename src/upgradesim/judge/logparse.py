@@ -60,7 +60,7 @@ _MASKS = [
     (re.compile(r"\"[^\"]{0,200}\"|'[^']{0,200}'"), "<STR>"),
     (re.compile(r"\b\d+(?:\.\d+)?\s?(?:ns|us|µs|ms|s|sec|secs|m|min|mins|h|hrs?|d|days?)\b"), "<DUR>"),
     (re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b", re.I), "<HEX>"),
-    (re.compile(r"(?<![A-Za-z])[-+]?\d+(?:[.,]\d+)*(?![A-Za-z])"), "<NUM>"),
+    (re.compile(r"(?<![\w.])[-+]?\d+(?:[.,]\d+)*(?![\w])"), "<NUM>"),
 ]
 _LEVELS = {"V": "TRACE", "D": "DEBUG", "I": "INFO", "W": "WARN", "E": "ERROR", "F": "FATAL", "WARNING": "WARN",
            "ERR": "ERROR", "CRIT": "FATAL", "CRITICAL": "FATAL", "SEVERE": "ERROR", "EMERG": "FATAL", "ALERT": "FATAL"}
