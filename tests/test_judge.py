@@ -378,3 +378,20 @@ def test_parallel_workers_give_the_same_verdict():
     two_workers = pd.DataFrame(_judge_all(services, b, c, CONT, "control", workers=2))
     pd.testing.assert_frame_equal(one_worker, two_workers)
     assert set(one_worker["class"]) >= {"Pass", "High"}
+
+
+def test_a_baseline_too_short_for_a_tail_check_says_so():
+    rng = np.random.default_rng(21)
+    row, _ = one(frame(rng.normal(100, 5, 45)), frame(rng.normal(100, 5, 40)))
+    p95 = checks_of(row)["p95"]
+    assert p95["status"] == "inconclusive"
+    assert p95["text"] == "p95: the baseline holds 2 comparable periods of 20 points, at least 3 needed"
+    assert row["class"] == "Pass" and "not checked: p95: the baseline holds 2" in row.explanation
+
+
+def test_duplicate_timestamps_are_averaged_not_double_counted():
+    base = pd.concat([frame([10.0] * 20), frame([10.0] * 20)])  # every point twice
+    cand = pd.concat([frame([10.0] * 20), frame([30.0] * 20)])  # two hosts: the mean is 20
+    row, _ = one(base, cand)
+    assert row.baseline_n == 20 and row.candidate_n == 20 and row["class"] == "High"
+    assert row.effect == pytest.approx(2.0)
