@@ -1,7 +1,9 @@
 """The ``upgradesim`` command: parse, make one library call, print, exit.
 
-Exit codes: 0 success; 1 a user error (printed one problem per line, no traceback); commands that
-gate a pipeline document their own codes (``check``: 2 breach, 3 inconclusive).
+One error contract for every verb: exit 0 ok; 1 an error (bad input, unreadable file, a usage
+mistake, an internal failure) printed as one line per problem on stderr, never a traceback (unless
+``--debug`` or ``UPGRADESIM_DEBUG=1``); 2 a gate finding; 3 inconclusive. Under ``--json`` an
+error is a JSON object on stdout: ``{"error": {"type": ..., "messages": [...]}}``.
 """
 
 from __future__ import annotations
@@ -19,25 +21,85 @@ from .errors import UpgradesimError
 __all__ = ["main", "cli"]
 
 
+_DEBUG = {"on": False}
+
+
+def _fail(kind: str, lines: list[str], as_json: bool) -> None:
+    """Report an error by the contract and exit 1."""
+    if as_json:
+        click.echo(json.dumps({"error": {"type": kind, "messages": lines}}, indent=2))
+    else:
+        for line in lines:
+            click.echo(line, err=True)
+    sys.exit(1)
+
+
+def _debug() -> bool:
+    import os
+
+    return _DEBUG["on"] or os.environ.get("UPGRADESIM_DEBUG", "") not in ("", "0")
+
+
 def _user_errors(func):
-    """Print an UpgradesimError one problem per line on stderr and exit 1."""
+    """The error contract at the CLI boundary: any exception becomes exit 1 and one line per problem."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        as_json = bool(kwargs.get("as_json"))
         try:
             return func(*args, **kwargs)
         except UpgradesimError as exc:
-            for line in exc.lines:
-                click.echo(line, err=True)
-            sys.exit(1)
+            _fail(type(exc).__name__, exc.lines, as_json)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except OSError as exc:  # unreadable, missing, a directory, no permission, disk full
+            if _debug():
+                raise
+            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+            _fail("OSError", [f"{where}{exc.strerror or exc}"], as_json)
+        except UnicodeError as exc:
+            if _debug():
+                raise
+            _fail("DataError", [f"cannot decode the input ({exc.reason}); give UTF-8 text"], as_json)
+        except Exception as exc:  # noqa: BLE001 - the contract's catch-all: never a traceback
+            if _debug():
+                raise
+            first = (str(exc).splitlines() or [""])[0][:300]
+            _fail("InternalError", [f"internal error: {type(exc).__name__}: {first} (a bug in upgradesim; "
+                                    "run with --debug for the traceback)"], as_json)
 
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Cli(click.Group):
+    """The top-level group: usage mistakes exit 1 (2 and 3 are gate findings), JSON under --json."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        argv = list(sys.argv[1:] if args is None else args)
+        try:
+            rv = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            if not standalone_mode:
+                raise
+            if "--json" in argv:
+                _fail(type(exc).__name__, [exc.format_message()], True)
+            exc.show()
+            sys.exit(1)
+        except click.exceptions.Abort:
+            if not standalone_mode:
+                raise
+            _fail("Aborted", ["aborted"], "--json" in argv)
+        if not standalone_mode:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="upgradesim")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+def cli(debug: bool) -> None:
     """Plan, simulate, judge and govern production upgrades."""
+    _DEBUG["on"] = debug
 
 
 @cli.command()
@@ -547,6 +609,12 @@ def report(name: str, plan: Path | None, db: Path | None, parameters: tuple[tupl
 
 # ----------------------------------------------------------------------------- governance
 
+def _records(frame) -> list[dict]:
+    from .documents import json_records
+
+    return json_records(frame)
+
+
 def _key(db: Path) -> bytes:
     from .control import store_key
 
@@ -580,6 +648,10 @@ def config_snapshot(folder: Path, env: str, tag: str, db: Path) -> None:
     from .control import read_config_dir
     from .store import Store
 
+    from .paths import safe_name
+
+    safe_name(env, "--env")
+    safe_name(tag, "--tag")
     entries, hashes = read_config_dir(folder, _key(db))
     with Store(db) as store:
         snapshot_id = store.write_snapshot(env, tag, str(folder), entries, hashes)
@@ -633,8 +705,10 @@ def config_drift(baseline_tag: str | None, baseline_env: str | None, env: str, e
 @click.option("--exceptions", type=click.Path(dir_okay=False, path_type=Path), help="Exception register (YAML).")
 @click.option("--as-of", "as_of", help="Date exceptions are judged on; today by default.")
 @DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
 @_user_errors
-def config_freeze_check(plan_path: Path, env: str, exceptions: Path | None, as_of: str | None, db: Path) -> None:
+def config_freeze_check(plan_path: Path, env: str, exceptions: Path | None, as_of: str | None, db: Path,
+                        as_json: bool) -> None:
     """Configuration changed inside a change freeze without an exception (exit 2 when any)."""
     from .control import freeze_violations, load_exceptions
     from .plan import load_plan
@@ -643,9 +717,12 @@ def config_freeze_check(plan_path: Path, env: str, exceptions: Path | None, as_o
     register = load_exceptions(exceptions) if exceptions else None
     with Store(db) as store:
         found = freeze_violations(load_plan(plan_path), store, env, register, _as_of(as_of))
-    click.echo(f"{len(found)} freeze violations in {env}")
-    for r in found.itertuples():
-        click.echo(f"  {r.freeze}: {r.file}:{r.key} {r.change} in snapshot {r.snapshot} ({r.status})")
+    if as_json:
+        click.echo(json.dumps({"env": env, "violations": _records(found)}, indent=2))
+    else:
+        click.echo(f"{len(found)} freeze violations in {env}")
+        for r in found.itertuples():
+            click.echo(f"  {r.freeze}: {r.file}:{r.key} {r.change} in snapshot {r.snapshot} ({r.status})")
     sys.exit(2 if len(found) else 0)
 
 
@@ -702,16 +779,29 @@ def audit_ingest(file: Path, db: Path) -> None:
 @audit.command("verify")
 @DB_OPTION
 @click.option("--expect-head", help="The head hash recorded elsewhere (catches removal at the end).")
-@click.option("--expect-count", type=int, help="The number of records recorded elsewhere.")
+@click.option("--expect-count", type=click.IntRange(0), help="The number of records recorded elsewhere.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
 @_user_errors
-def audit_verify(db: Path, expect_head: str | None, expect_count: int | None) -> None:
-    """Check the chain; exit 2 naming the first edited, deleted, inserted or reordered record."""
-    from .control import verify
+def audit_verify(db: Path, expect_head: str | None, expect_count: int | None, as_json: bool) -> None:
+    """Check the chain; exit 2 naming the first edited, deleted, inserted or reordered record.
+
+    Never creates anything: a missing store or key is an error.
+    """
+    import re
+
+    from .control import store_key, verify
+    from .errors import DataError
     from .store import Store
 
-    with Store(db) as store:
-        result = verify(store, _key(db), expect_head=expect_head, expect_count=expect_count)
-    click.echo(result.message())
+    if expect_head is not None and not re.fullmatch(r"[0-9a-f]{8,64}", expect_head):
+        raise DataError(f"--expect-head(={expect_head!r}): must be 8 to 64 lowercase hex digits of a recorded head")
+    with Store(db, read_only=True) as store:
+        result = verify(store, store_key(db, create=False), expect_head=expect_head, expect_count=expect_count)
+    if as_json:
+        click.echo(json.dumps({"ok": result.ok, "message": result.message(), "records": result.checked,
+                               "first_broken": result.first_broken, "head": result.head}, indent=2))
+    else:
+        click.echo(result.message())
     sys.exit(0 if result.ok else 2)
 
 
@@ -739,8 +829,10 @@ def audit_show(change_id: str | None, db: Path, as_json: bool) -> None:
               help="Print the service start-up sequence from its dependency graph.")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="Check the rules against the executed log.")
 @click.option("--change", "change_id", help="Change whose executed log is checked (default: the runbook's).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
 @_user_errors
-def runbook(runbook_file: Path, plan_path: Path | None, db: Path | None, change_id: str | None) -> None:
+def runbook(runbook_file: Path, plan_path: Path | None, db: Path | None, change_id: str | None,
+            as_json: bool) -> None:
     """Validate a runbook's order and patching rules (against the executed log); exit 2 on problems."""
     from .control import check_runbook, load_runbook, startup_sequence
     from .plan import load_plan
@@ -752,9 +844,13 @@ def runbook(runbook_file: Path, plan_path: Path | None, db: Path | None, change_
         with Store(db) as store:
             executed = store.audit_records(change_id or book.change_id or None)
     problems, order = check_runbook(book, executed)
+    sequence = startup_sequence(load_plan(plan_path)) if plan_path else None
+    if as_json:
+        click.echo(json.dumps({"order": order, "startup_sequence": sequence, "problems": [str(p) for p in problems]},
+                              indent=2))
+        sys.exit(2 if problems else 0)
     click.echo("step order: " + (" -> ".join(order) if order else "(none: the steps form a cycle)"))
-    if plan_path:
-        sequence = startup_sequence(load_plan(plan_path))
+    if sequence is not None:
         click.echo("start-up sequence: " + " | ".join(", ".join(g) for g in sequence))
     for p in problems:
         click.echo(f"  PROBLEM {p}")
@@ -764,8 +860,9 @@ def runbook(runbook_file: Path, plan_path: Path | None, db: Path | None, change_
 @cli.command()
 @click.option("--plan", "plan_path", type=click.Path(dir_okay=False, path_type=Path), help="Check the plan's roles.")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="Check who did what in the execution log.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
 @_user_errors
-def sod(plan_path: Path | None, db: Path | None) -> None:
+def sod(plan_path: Path | None, db: Path | None, as_json: bool) -> None:
     """Segregation of duties: executor, validator and approver differ (exit 2 on violations)."""
     from .control import sod_violations
     from .plan import load_plan
@@ -776,9 +873,12 @@ def sod(plan_path: Path | None, db: Path | None) -> None:
         with Store(db) as store:
             audit_frame = store.audit_records()
     found = sod_violations(load_plan(plan_path) if plan_path else None, audit_frame)
-    click.echo(f"{len(found)} segregation-of-duties violations")
-    for r in found.itertuples():
-        click.echo(f"  {r.change_id} ({r.source}): {r.message}")
+    if as_json:
+        click.echo(json.dumps({"violations": _records(found)}, indent=2))
+    else:
+        click.echo(f"{len(found)} segregation-of-duties violations")
+        for r in found.itertuples():
+            click.echo(f"  {r.change_id} ({r.source}): {r.message}")
     sys.exit(2 if len(found) else 0)
 
 
@@ -878,12 +978,16 @@ def archive_create(change_id: str, out: Path, reports: Path | None, retention_da
 
 @archive.command("verify")
 @click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
 @_user_errors
-def archive_verify(folder: Path) -> None:
-    """Check an archive against its manifest (exit 2 on any difference)."""
+def archive_verify(folder: Path, as_json: bool) -> None:
+    """Check an archive against its manifest (exit 2 on any difference); follows no links."""
     from .control import verify_archive
 
     problems = verify_archive(folder)
+    if as_json:
+        click.echo(json.dumps({"folder": str(folder), "intact": not problems, "problems": problems}, indent=2))
+        sys.exit(2 if problems else 0)
     click.echo(f"{folder}: " + ("intact" if not problems else f"{len(problems)} problems"))
     for p in problems:
         click.echo(f"  {p}")

@@ -25,6 +25,10 @@ class GovernanceQueries:
 
     def write_snapshot(self, env: str, tag: str, root: str, entries, hashes: dict[str, str],
                        taken_at: dt.datetime | None = None) -> str:
+        from ..paths import safe_name
+
+        safe_name(env, "--env")  # both become file names in archives and restores
+        safe_name(tag, "--tag")
         snapshot_id = str(uuid.uuid4())
         taken_at = taken_at or dt.datetime.now(dt.UTC)
         frame = pd.DataFrame([e.__dict__ for e in entries], columns=["file", "key", "value", "type", "secret"])
