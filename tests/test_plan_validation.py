@@ -149,3 +149,78 @@ def test_plan_objects_are_immutable(write_plan):
         plan.tiers["app"].capacity_rps = 1
     assert isinstance(plan.components, tuple)
     assert isinstance(plan.regions[0].windows, tuple)
+
+
+def test_duplicate_keys_name_both_lines(write_plan):
+    text = TINY_PLAN.replace("  horizon_days: 14\n", "  horizon_days: 14\n  horizon_days: 1\n")
+    path, problems = problems_of(text, write_plan)
+    line = line_of(text, "horizon_days: 14") + 1
+    assert problems == [f"{path}:{line}: horizon_days: duplicate key (first given on line {line - 1}; YAML would "
+                        "silently keep the last)"]
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf"])
+def test_non_finite_numbers_are_refused(value, write_plan):
+    text = TINY_PLAN.replace("capacity_rps: 100,", f"capacity_rps: {value},")
+    path, problems = problems_of(text, write_plan)
+    assert len(problems) == 1 and problems[0].startswith(f"{path}:{line_of(text, 'capacity_rps: ' + value)}: "
+                                                          "tiers.app.capacity_rps(=")
+    assert "finite number" in problems[0]
+
+
+@pytest.mark.parametrize("days, ok", [("0.01", False), ("0.9", False), ("1", True), ("3650", True), ("3651", False)])
+def test_horizon_within_sane_range(days, ok, write_plan):
+    text = TINY_PLAN.replace("horizon_days: 14", f"horizon_days: {days}")
+    if ok:
+        assert load_plan(write_plan(text)).calendar.horizon_days == float(days)
+    else:
+        _, problems = problems_of(text, write_plan)
+        assert "calendar.horizon_days" in problems[0]
+
+
+def test_window_starting_in_a_dst_gap_or_overlap_is_refused(write_plan):
+    # Dublin springs forward at 01:00 on Sunday 28 March 2027: 01:30 does not exist that day
+    gap = TINY_PLAN.replace('"sat 01:00-05:00"', '"sun 01:30-05:00"').replace("horizon_days: 14", "horizon_days: 28")
+    path, problems = problems_of(gap, write_plan)
+    assert problems == [f"{path}: region eu: the window starting 01:30 on 2027-03-28 does not exist (DST gap) in "
+                        "Europe/Dublin; move it out of the clock change"]
+    # New York falls back at 02:00 on Sunday 7 November 2027: 01:30 happens twice
+    overlap = (gap.replace("Europe/Dublin", "America/New_York").replace("2027-03-06", "2027-10-30"))
+    path, problems = problems_of(overlap, write_plan)
+    assert problems == [f"{path}: region eu: the window starting 01:30 on 2027-11-07 happens twice (DST overlap) in "
+                        "America/New_York; move it out of the clock change"]
+    # outside the horizon the same window is fine
+    assert load_plan(write_plan(gap.replace("horizon_days: 28", "horizon_days: 14")))
+
+
+def test_empty_wave_is_refused(write_plan):
+    text = TINY_PLAN.replace("  - {name: one-by-one, kind: rolling, batch_size: 1}",
+                             "  - {name: waves, kind: phased, waves: [[eu], []]}")
+    _, problems = problems_of(text, write_plan)
+    assert any("every wave must name at least one region" in p for p in problems)
+
+
+def test_derived_plans_are_validated_too(write_plan):
+    from pydantic import ValidationError
+
+    plan = load_plan(write_plan(TINY_PLAN))
+    tier = plan.tiers["app"]
+    with pytest.raises(ValidationError, match="probability"):
+        tier.model_copy(update={"failure_prob": 1.5})
+    with pytest.raises(ValidationError):
+        plan.calendar.model_copy(update={"horizon_days": 0.01})
+    assert tier.model_copy(update={"failure_prob": 0.5}).failure_prob == 0.5
+
+
+def test_deeply_nested_and_alias_heavy_yaml_fail_fast(write_plan):
+    import time
+
+    deep = "name: " + "[" * 20000 + "]" * 20000 + "\n"
+    _, problems = problems_of(deep, write_plan)
+    assert problems[0].endswith("nested too deeply") or "not valid YAML" in problems[0]
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(9))
+    started = time.perf_counter()
+    _, problems = problems_of(bomb, write_plan)
+    assert time.perf_counter() - started < 1.0 and "alias bomb" in problems[0]

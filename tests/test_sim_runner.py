@@ -150,7 +150,7 @@ def test_demand_from_the_telemetry_baseline(tmp_path):
     text = files.plan.read_text()
     start = text.index("  - name: eu-west")
     block = text[start:text.index("  - name: us-east")]
-    traffic = block[block.index("    traffic:"):]
+    traffic = block[block.index("    traffic:"):block.index("    # Sunday work")]
     files.plan.write_text(text.replace(traffic, "    traffic: {metric: order-api/requests}\n"))
     db = tmp_path / "t.duckdb"
     with Store(db) as store:

@@ -646,9 +646,8 @@ def config() -> None:
 def config_snapshot(folder: Path, env: str, tag: str, db: Path) -> None:
     """Read FOLDER's configuration files (YAML, JSON, INI, .properties, .env, TOML) into the store."""
     from .control import read_config_dir
-    from .store import Store
-
     from .paths import safe_name
+    from .store import Store
 
     safe_name(env, "--env")
     safe_name(tag, "--tag")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from .model import Plan, Region
@@ -134,3 +135,44 @@ def _subtract(opened: list[tuple[float, float]], closed: list[tuple[float, float
             pieces = next_pieces
         out.extend(pieces)
     return out
+
+
+def _local_start_problem(zone, when: dt.datetime) -> str:
+    """'' if ``when`` (naive local) is a single real instant in ``zone``; else gap or overlap."""
+    first, second = when.replace(tzinfo=zone, fold=0), when.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        back = first.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
+        return "overlap" if back == when else "gap"
+    return ""
+
+
+def dst_window_problems(plan) -> list[str]:
+    """Windows (weekly, within the horizon, and one-off) whose local start falls in a DST gap or overlap."""
+    problems = []
+    start = plan.calendar.start_utc
+    days = int(math.ceil(plan.calendar.horizon_days)) + 1
+    for region in plan.regions:
+        zone = region.zone
+        first_day = start.astimezone(zone).date()
+        for window in plan.windows_of(region):
+            for offset in range(days):
+                day = first_day + dt.timedelta(days=offset)
+                if day.weekday() not in window.days:
+                    continue
+                kind = _local_start_problem(zone, dt.datetime.combine(day, window.start))
+                if kind:
+                    what = "does not exist (DST gap)" if kind == "gap" else "happens twice (DST overlap)"
+                    problems.append(f"region {region.name}: the window starting {window.start:%H:%M} on {day} "
+                                    f"{what} in {region.tz}; move it out of the clock change")
+                    break
+        for window in plan.calendar.one_off_windows:
+            if window.regions and region.name not in window.regions:
+                continue
+            for edge in (window.start, window.end):
+                naive = edge.replace(tzinfo=None) if edge.tzinfo is None else None
+                kind = _local_start_problem(zone, naive) if naive is not None else ""
+                if kind:
+                    what = "does not exist (DST gap)" if kind == "gap" else "happens twice (DST overlap)"
+                    problems.append(f"region {region.name}: the one-off window time {naive:%Y-%m-%d %H:%M} {what} "
+                                    f"in {region.tz}")
+    return problems

@@ -142,6 +142,8 @@ def _compose(text: str, source: str) -> yaml.Node:
         raise PlanError([Problem(source, None, "", None, f"not valid YAML: {exc}".replace("\n", " "), has_value=False)]) from None
     try:
         node = loader.get_single_node()
+    except RecursionError:
+        raise PlanError([Problem(source, None, "", None, "nested too deeply", has_value=False)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -152,11 +154,42 @@ def _compose(text: str, source: str) -> yaml.Node:
         loader.dispose()
     if node is None:
         raise PlanError([Problem(source, None, "", None, "file is empty", has_value=False)])
-    expanded = _expanded_size(node, {}, set())
+    try:
+        expanded = _expanded_size(node, {}, set())
+    except RecursionError:
+        raise PlanError([Problem(source, None, "", None, "nested too deeply", has_value=False)]) from None
     if expanded > MAX_EXPANDED_NODES:
         raise PlanError([Problem(source, None, "", None,
                                  f"aliases expand to more than {MAX_EXPANDED_NODES} nodes (an alias bomb?)", has_value=False)])
+    duplicates = _duplicate_keys(node, source)
+    if duplicates:
+        raise PlanError(duplicates)
     return node
+
+
+def _duplicate_keys(root: yaml.Node, source: str) -> list[Problem]:
+    """A key given twice in one mapping: YAML would keep the last silently; both lines are named."""
+    problems, stack, seen_nodes = [], [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            first: dict = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                    where = key.start_mark.line + 1
+                    if key.value in first:
+                        problems.append(Problem(source, where, str(key.value), None,
+                                                f"duplicate key (first given on line {first[key.value]}; YAML would "
+                                                "silently keep the last)", has_value=False))
+                    else:
+                        first[key.value] = where
+                stack.extend((key, value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return sorted(problems, key=lambda p: p.line or 0)
 
 
 def _expanded_size(node: yaml.Node, memo: dict[int, int], active: set[int]) -> int:
@@ -231,6 +264,8 @@ def _index_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int], seen: se
 
 def _problem(err: dict, data: object, lines: dict[Path_, int], source: str, model: type[BaseModel]) -> Problem:
     loc = tuple(err["loc"])
+    if not loc:  # a rule over the whole document: the rule says where
+        return Problem(source, None, "", None, _rule(err), has_value=False)
     path, value, found = _data_path(data, loc)
     line = _line_of(path, lines)
     kind = err["type"]

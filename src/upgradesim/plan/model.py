@@ -67,7 +67,14 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Frozen, strict models: no unknown keys, no NaN or infinity, and validated again whenever
+    derived (``model_copy(update=...)`` in a notebook or what-if, or an instance passed in)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, revalidate_instances="always")
+
+    def model_copy(self, *, update: dict | None = None, deep: bool = False):
+        copy = super().model_copy(update=update, deep=deep)
+        return type(self).model_validate(copy) if update else copy
 
 
 def _probability(value: float) -> float:
@@ -294,7 +301,7 @@ class Calendar(_Frozen):
     """When work may happen."""
 
     start: dt.datetime  # earliest start; naive means UTC
-    horizon_days: Positive = 42
+    horizon_days: Annotated[float, Field(ge=1, le=3650)] = 42  # from one day to ten years
     windows: tuple[WeeklyWindow, ...] = ()  # default weekly windows for every region
     one_off_windows: tuple[OneOffWindow, ...] = ()
     blackouts: tuple[dt.date, ...] = ()  # local dates on which no work starts
@@ -520,6 +527,8 @@ class Phased(_Batched):
     def _waves(self) -> Phased:
         if bool(self.waves) == bool(self.wave_pct):
             raise ValueError("give exactly one of waves (region groups) or wave_pct")
+        if any(len(wave) == 0 for wave in self.waves):
+            raise ValueError("every wave must name at least one region")
         if self.wave_pct and abs(sum(self.wave_pct) - 100) > 1e-6:
             raise ValueError(f"wave_pct must add up to 100 (it adds up to {sum(self.wave_pct):g})")
         return self
@@ -615,6 +624,17 @@ class Plan(_Frozen):
     chosen_strategy: Name | None = None
     roles: Roles | None = None
     cutover_at: dt.datetime | None = None  # separates baseline from post-upgrade telemetry
+
+    @model_validator(mode="after")
+    def _dst(self) -> Plan:
+        """A window may not start at a local time that does not exist (DST gap) or exists twice (DST
+        overlap) on any day within the horizon: say which."""
+        from .calendar import dst_window_problems
+
+        problems = dst_window_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems[:5]) + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""))
+        return self
 
     def strategy(self, name: str):
         """The strategy called ``name``; KeyError names the known ones."""
