@@ -888,15 +888,10 @@ def sod(plan_path: Path | None, db: Path | None, as_json: bool) -> None:
 def history(file: Path, db: Path) -> None:
     """Add past upgrades from a CSV (change_id, requested_at, started_at, finished_at, downtime_min,
     outcome, rolled_back, incidents_p1..p3) to the store, for KPIs."""
-    import pandas as pd
-
-    from .errors import DataError
+    from .control.kpi import read_history
     from .store import Store
 
-    try:
-        frame = pd.read_csv(file)
-    except (OSError, pd.errors.ParserError) as exc:
-        raise DataError(f"{file}: cannot read the CSV: {exc}") from None
+    frame = read_history(file)
     with Store(db) as store:
         n = store.write_history(frame)
     click.echo(f"{n} past upgrades stored")

@@ -55,3 +55,32 @@ def kpis(history: pd.DataFrame, by: str = "quarter") -> tuple[pd.DataFrame, dict
         fit = stats.linregress(np.arange(len(periods)), periods["mean_score"].to_numpy())
         trend = {"per_period": float(fit.slope), "p_value": float(fit.pvalue)}
     return periods.reset_index(), {"overall": total.to_dict(), "trend_mean_score": trend}
+
+
+HISTORY_SCHEMA = {"change_id": "text", "requested_at": "timestamp", "started_at": "timestamp",
+                  "finished_at": "timestamp", "downtime_min": "number", "outcome": "text", "rolled_back": "bool",
+                  "incidents_p1": "count", "incidents_p2": "count", "incidents_p3": "count"}
+
+
+def read_history(path) -> pd.DataFrame:
+    """Past upgrades from a CSV (columns of ``HISTORY_SCHEMA``; change_id, started_at, finished_at and
+    outcome required), every bad cell named with its row; finished before started is an error."""
+    from ..errors import DataError
+    from ..readers import read_csv
+
+    frame = read_csv(path, HISTORY_SCHEMA, required=("change_id", "started_at", "finished_at", "outcome"),
+                     choices={"outcome": tuple(OUTCOME_POINTS)})
+    if not len(frame):
+        raise DataError(f"{path}: a header and no rows: nothing to add")
+    problems = []
+    for i, row in enumerate(frame.itertuples(), start=2):
+        if row.finished_at < row.started_at:
+            problems.append(f"{path}:{i}: finished_at(={row.finished_at:%Y-%m-%dT%H:%M}Z): before started_at")
+        if row.downtime_min is not None and row.downtime_min == row.downtime_min and row.downtime_min < 0:
+            problems.append(f"{path}:{i}: downtime_min(={row.downtime_min:g}): must be >= 0")
+    duplicated = frame["change_id"][frame["change_id"].duplicated()]
+    if len(duplicated):
+        problems.append(f"{path}: change_id {', '.join(map(str, duplicated.unique()[:5]))} given more than once")
+    if problems:
+        raise DataError("\n".join(problems))
+    return frame

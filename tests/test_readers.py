@@ -1,0 +1,119 @@
+"""Safe readers: encodings, binary, sizes, typed CSV with row numbers; and the error contract held
+against random bytes, truncations and nesting for every reader a verb uses (hypothesis, bounded)."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from upgradesim import DataError
+from upgradesim.cli import cli
+from upgradesim.control.kpi import read_history
+from upgradesim.readers import read_csv, read_text
+
+GOOD_HISTORY = ("change_id,requested_at,started_at,finished_at,downtime_min,outcome,rolled_back,incidents_p1,"
+                "incidents_p2,incidents_p3\n"
+                "CHG-1,2026-01-01,2026-01-10T01:00:00Z,2026-01-10T03:00:00Z,12.5,successful,false,0,1,0\n")
+
+
+def test_read_text_encodings(tmp_path):
+    utf8 = tmp_path / "a.txt"
+    utf8.write_bytes("\ufeffcafé".encode())
+    assert read_text(utf8) == "café"  # BOM dropped
+    utf16 = tmp_path / "b.txt"
+    utf16.write_text("café", encoding="utf-16")
+    assert read_text(utf16) == "café"
+    latin = tmp_path / "c.txt"
+    latin.write_bytes("café".encode("latin-1"))
+    with pytest.raises(DataError, match=r"not UTF-8 text \(byte 3: b'\\xe9'\); save it as UTF-8"):
+        read_text(latin)
+    binary = tmp_path / "d.txt"
+    binary.write_bytes(b"ab\x00cd")
+    with pytest.raises(DataError, match="binary data \\(a NUL byte at 2\\)"):
+        read_text(binary)
+    with pytest.raises(DataError, match="is a folder"):
+        read_text(tmp_path)
+    with pytest.raises(DataError, match="larger than the 3"):
+        read_text(utf8, max_bytes=3)
+
+
+def test_history_reads_types_and_names_bad_rows(tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text(GOOD_HISTORY)
+    frame = read_history(path)
+    row = frame.iloc[0]
+    assert row.change_id == "CHG-1" and row.downtime_min == 12.5 and not row.rolled_back and row.incidents_p2 == 1
+    assert str(row.started_at) == "2026-01-10 01:00:00+00:00"
+    cases = {
+        "CHG-2,2026-01-01,2026-02-30,2026-03-01,,successful,,,,\n": "started_at(=2026-02-30): must be an ISO 8601",
+        "CHG-2,,2026-01-02,2026-01-01,,successful,,,,\n": "finished_at(=2026-01-01T00:00Z): before started_at",
+        "CHG-2,,2026-01-02,2026-01-03,inf,successful,,,,\n": "downtime_min(=inf): must be a finite number",
+        "CHG-2,,2026-01-02,2026-01-03,,meh,,,,\n": "outcome(=meh): must be one of successful",
+        "CHG-2,,2026-01-02,2026-01-03,,successful,maybe,,,\n": "rolled_back(=maybe): must be true or false",
+        "CHG-2,,2026-01-02,2026-01-03,,successful,,-1,,\n": "incidents_p1(=-1): must be a whole number >= 0",
+        "CHG-2,,2026-01-02\n": "3 cells, the header has 10",
+        "CHG-1,,2026-01-02,2026-01-03,,successful,,,,\n": "change_id CHG-1 given more than once",
+    }
+    for line, message in cases.items():
+        path.write_text(GOOD_HISTORY + line)
+        with pytest.raises(DataError) as info:
+            read_history(path)
+        assert message in str(info.value), (line, str(info.value))
+        assert f"{path}:3:" in str(info.value) or "more than once" in message
+
+
+def test_csv_header_problems(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("a,b,a\n1,2,3\n")
+    with pytest.raises(DataError) as info:
+        read_csv(path, {"a": "number", "c": "text"}, required=("c",))
+    text = str(info.value)
+    assert f"{path}:1: missing column c" in text and f"{path}:1: unknown column b" in text
+    assert "named twice" in text
+    path.write_text("")
+    with pytest.raises(DataError, match="empty, no header row"):
+        read_csv(path, {"a": "number"})
+
+
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+NOISE = st.one_of(
+    st.binary(max_size=400),
+    st.text(max_size=300).map(lambda s: s.encode("utf-8")),
+    st.text(max_size=200).map(lambda s: s.encode("utf-16")),
+    st.text(alphabet="[]{}:,-\n &*ab", max_size=400).map(str.encode),
+    st.integers(0, len(GOOD_HISTORY)).map(lambda n: GOOD_HISTORY[:n].encode()),
+)
+
+
+def _contract(result, tmp_path, before: set) -> None:
+    assert result.exit_code in (0, 1, 2, 3), result.output
+    assert "Traceback" not in result.output
+    if result.exit_code == 1:
+        assert result.stderr.strip() and "internal error" not in result.stderr, result.stderr
+    assert {p.name for p in tmp_path.iterdir()} - before <= {"s.duckdb", "s.duckdb.key", "s.duckdb.wal"}
+
+
+@SETTINGS
+@given(data=NOISE)
+def test_random_bytes_never_break_the_contract(tmp_path, data):
+    runner = CliRunner()
+    for name, args in (("plan.yaml", ["validate"]), ("h.csv", ["history", "--db", str(tmp_path / "s.duckdb")]),
+                       ("r.yaml", ["runbook"]), ("a.jsonl", ["audit", "ingest", "--db", str(tmp_path / "s.duckdb")])):
+        path = tmp_path / name
+        path.write_bytes(data)
+        before = {p.name for p in tmp_path.iterdir()}
+        result = runner.invoke(cli, args[:1] + [str(path)] + args[1:] if name != "h.csv" and name != "a.jsonl"
+                               else args[:1] + ([args[1]] if len(args) == 1 else []) + [str(path)] + args[1:])
+        _contract(result, tmp_path, before)
+
+
+@SETTINGS
+@given(depth=st.integers(1, 3000), kind=st.sampled_from(["[", "{a: "]))
+def test_nesting_never_breaks_the_contract(tmp_path, depth, kind):
+    close = "]" if kind == "[" else "}"
+    path = tmp_path / "plan.yaml"
+    path.write_text("name: " + kind * depth + "1" + close * depth + "\n")
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1 and "Traceback" not in result.output and "internal error" not in result.output
