@@ -79,7 +79,7 @@ def test_each_format_is_flattened_with_types(tmp_path):
     ("bad.yaml", "a: [1, 2\n", "bad.yaml:2: not valid YAML"),
     ("bad.json", '{"a": }', "bad.json:1: not valid JSON"),
     ("bad.toml", "a = = 1\n", "bad.toml:1: not valid TOML"),
-    ("bad.properties", "just words\n", "bad.properties:1: 'just words': expected KEY=VALUE"),
+    ("bad.env", "hunter2 is the password\n", "bad.env:1: expected KEY=VALUE"),
 ])
 def test_malformed_files_are_named(tmp_path, file, text, message):
     root = tmp_path / "c"

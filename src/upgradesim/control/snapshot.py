@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import configparser
 import hashlib
+import hmac
 import json
 import re
 import tomllib
@@ -15,14 +16,13 @@ import yaml
 
 from ..errors import DataError
 from .keys import fingerprint
+from .secrets import is_secret_key, secret_in_value
 
 __all__ = ["Entry", "read_config_dir", "is_secret_key", "FORMATS"]
 
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".ini": "ini", ".cfg": "ini", ".conf": "ini",
            ".properties": "properties", ".env": "env", ".toml": "toml"}
-_SECRET_KEY = re.compile(r"(pass(word|wd)?|secret|token|api[_-]?key|private[_-]?key|credential|auth[_-]?key|"
-                         r"access[_-]?key|client[_-]?secret|session[_-]?key)$|^(pwd)$", re.I)
-_CREDENTIAL_URL = re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.I)  # scheme://user:pass@host
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,6 @@ class Entry:
     value: str  # the value as text; for a secret, its fingerprint
     type: str  # str, int, float, bool, null, list, secret
     secret: bool
-
-
-def is_secret_key(key: str) -> bool:
-    last = re.split(r"[.\[\]:]", key.strip("]"))[-1] if key else key
-    return bool(_SECRET_KEY.search(last or key))
 
 
 def _format(path: Path) -> str | None:
@@ -58,14 +53,75 @@ def _flatten(value, prefix: str, out: dict) -> None:
         out[prefix] = value
 
 
+def _unescape_properties(text: str) -> str:
+    """Java .properties escapes: \\t \\n \\r \\f \\uXXXX, and a backslash before any other character."""
+    def repl(match: re.Match) -> str:
+        esc = match.group(1)
+        if esc.startswith("u"):
+            return chr(int(esc[1:], 16))
+        return {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}.get(esc, esc)
+
+    return re.sub(r"\\(u[0-9a-fA-F]{4}|.)", repl, text)
+
+
+def _logical_lines(text: str, fmt: str):
+    """(line number, logical line): a .properties line ending in an odd number of backslashes
+    continues on the next (leading blanks of the continuation dropped)."""
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        number, line = i + 1, lines[i]
+        while fmt == "properties" and (len(line) - len(line.rstrip("\\"))) % 2 == 1 and i + 1 < len(lines):
+            i += 1
+            line = line[:-1] + lines[i].lstrip()
+        yield number, line
+        i += 1
+
+
+def _key_value_lines(path: Path, text: str, fmt: str) -> dict:
+    out = {}
+    for number, raw in _logical_lines(text, fmt):
+        line = raw.strip()
+        if not line or line.startswith(("#", "!") if fmt == "properties" else ("#",)):
+            continue
+        if fmt == "env":
+            line = line.removeprefix("export ").strip()
+            sep = re.search(r"=", line)
+        else:  # the first unescaped '=', ':' or blank separates key and value
+            sep = re.search(r"(?<!\\)(\s*[=:]\s*|\s+)", line)
+        if not sep or sep.start() == 0:
+            # the line is not echoed: it may hold a secret
+            raise DataError(f"{path}:{number}: expected KEY=VALUE (the line is not shown: it may hold a secret)")
+        key, value = line[: sep.start()].strip(), line[sep.end():].strip()
+        if fmt == "properties":
+            key, value = _unescape_properties(key), _unescape_properties(value)
+        elif len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            quote, value = value[0], value[1:-1]
+            if quote == '"':
+                value = value.replace("\\n", "\n").replace('\\"', '"').replace("\\\\", "\\")
+        elif fmt == "env" and " #" in value:
+            value = value.split(" #", 1)[0].rstrip()  # an inline comment after an unquoted value
+        if not re.fullmatch(r"[A-Za-z0-9_.\-/\[\]]+" if fmt == "env" else r".+", key):
+            raise DataError(f"{path}:{number}: the key is not a valid name (the line is not shown: it may hold a "
+                            "secret)")
+        out[key] = value
+    return out
+
+
 def _parse(path: Path, fmt: str) -> dict:
-    text = path.read_text(encoding="utf-8")
+    from ..plan.loader import safe_yaml
+    from ..readers import read_text
+
+    text = read_text(path, max_bytes=MAX_CONFIG_BYTES, what="configuration file")
     try:
         if fmt == "yaml":
-            data = yaml.safe_load(text)
+            data = safe_yaml(text, str(path))
             return data if isinstance(data, dict) else {"(document)": data}
         if fmt == "json":
-            data = json.loads(text)
+            try:
+                data = json.loads(text)
+            except RecursionError:
+                raise DataError(f"{path}: nested too deeply") from None
             return data if isinstance(data, dict) else {"(document)": data}
         if fmt == "toml":
             return tomllib.loads(text)
@@ -75,21 +131,7 @@ def _parse(path: Path, fmt: str) -> dict:
             parser.read_string(text, source=str(path))
             return {s: dict(parser[s]) for s in parser.sections()} | (
                 {"DEFAULT": dict(parser.defaults())} if parser.defaults() else {})
-        out = {}
-        for number, line in enumerate(text.splitlines(), start=1):
-            line = line.strip()
-            if not line or line.startswith(("#", "!")):
-                continue
-            if fmt == "env":
-                line = line.removeprefix("export ").strip()
-            sep = re.search(r"[=:]" if fmt == "properties" else r"=", line)
-            if not sep:
-                raise DataError(f"{path}:{number}: {line[:40]!r}: expected KEY=VALUE")
-            key, value = line[: sep.start()].strip(), line[sep.end():].strip()
-            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-                value = value[1:-1]
-            out[key] = value
-        return out
+        return _key_value_lines(path, text, fmt)
     except (yaml.YAMLError, json.JSONDecodeError, tomllib.TOMLDecodeError, configparser.Error) as exc:
         line = getattr(exc, "lineno", None) or getattr(getattr(exc, "problem_mark", None), "line", None)
         if line is None and (found := re.search(r"line (\d+)", str(exc))):  # tomllib says it in the text
@@ -132,17 +174,18 @@ def read_config_dir(folder: str | Path, key: bytes) -> tuple[list[Entry], dict[s
     if not folder.is_dir():
         raise DataError(f"{folder}: not a folder")
     entries, hashes = [], {}
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
         fmt = _format(path)
         if fmt is None:
             continue
         rel = path.relative_to(folder).as_posix()
-        hashes[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+        # keyed: a plain digest of a small secret-bearing file could be reversed by guessing
+        hashes[rel] = "hmac:" + hmac.new(key, path.read_bytes(), hashlib.sha256).hexdigest()
         flat: dict = {}
         _flatten(_parse(path, fmt), "", flat)
         for k, v in flat.items():
             text = _text(v)
-            secret = is_secret_key(k) or bool(_CREDENTIAL_URL.match(text))
+            secret = is_secret_key(k) or secret_in_value(text) is not None
             if secret:
                 entries.append(Entry(rel, k, fingerprint(key, text), "secret", True))
             else:

@@ -13,10 +13,11 @@ import networkx as nx
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ..errors import PlanError, Problem
+from ..errors import DataError, PlanError, Problem
 from .model import _DEP, Plan
 
-__all__ = ["load_plan", "parse_plan", "plan_hash", "load_model", "parse_model", "MAX_PLAN_BYTES", "MAX_EXPANDED_NODES"]
+__all__ = ["load_plan", "parse_plan", "plan_hash", "load_model", "parse_model", "safe_yaml", "MAX_PLAN_BYTES",
+           "MAX_EXPANDED_NODES"]
 
 MAX_PLAN_BYTES = 5_000_000
 MAX_EXPANDED_NODES = 200_000  # YAML nodes after alias expansion; a plan has a few thousand
@@ -87,6 +88,15 @@ def parse_plan(text: str, source: str = "<plan>", overlays: list[dict] | None = 
     """Validate plan text (with ``overlays`` merged over it, in order); see :func:`load_plan`."""
     return parse_model(text, Plan, source, cross_checks=_cross_checks, after=_window_checks,
                        what="the plan must be a mapping of keys (name:, release:, ...)", overlays=overlays)
+
+
+def safe_yaml(text: str, source: str, *, error=DataError) -> object:
+    """Any YAML document with the plan's protections: alias-bomb and nesting limits, duplicate keys
+    named with both lines; problems raised as ``error``."""
+    try:
+        return _construct(_compose(text, source), source)
+    except PlanError as exc:
+        raise error(exc.problems) from None
 
 
 def load_model(path: str | os.PathLike, model: type[BaseModel], *, error=PlanError):
