@@ -58,7 +58,7 @@ def test_ingest_long_csv(store, tmp_path):
 
 def test_bad_rows_are_quarantined_with_reasons(store, tmp_path):
     report = store.ingest([write(tmp_path, "bad.csv", BAD_ROWS)])
-    assert report.rows == 2  # the good row and the NaN, which the judge handles
+    assert report.rows == 2  # the good row and the NaN (a missing value the judge's NaN rule handles)
     assert report.files[0].reasons == {"unparseable time": 1, "non-numeric value": 1, "missing service": 1,
                                        "missing value": 1, "missing metric": 1}
     q = store.quarantine()
@@ -235,10 +235,34 @@ def test_series_aggregates_hosts_and_duplicates_per_timestamp(tmp_path):
         store.ingest([tmp_path / "s.parquet"])
         series = store.series(None, (None, None))
         sec, value, total = series[("a", "m")]
-        assert list(sec) == [1793577600, 1793577660] and list(value) == [3.0, 7.0] and list(total) == [9.0, 7.0]
-        assert sorted(series) == [("a", "m")]  # the NaN row was quarantined at ingest
-        assert len(store.quarantine()) == 1
+        # h2's second row at 00:00 repeats a key of the file: stored once (the first), so the mean is (1 + 3) / 2
+        assert list(sec) == [1793577600, 1793577660] and list(value) == [2.0, 7.0] and list(total) == [4.0, 7.0]
+        # parquet writes NaN as null: a missing value, quarantined
+        assert sorted(store.quarantine()["reason"]) == ["duplicate row in the file", "missing value"]
+        assert ("b", "m") not in series
         only_h1 = store.series(["a"], (None, None), hosts_like="h1")
         assert list(only_h1[("a", "m")][1]) == [1.0, 7.0]
         window = store.series(["a"], (pd.Timestamp("2026-11-02T00:01Z"), None))
         assert list(window[("a", "m")][0]) == [1793577660]
+
+
+def test_reingesting_the_same_rows_is_idempotent_and_bad_values_never_stored(store, tmp_path):
+    first = store.ingest([write(tmp_path, "a.csv", GOOD)])
+    again = store.ingest([write(tmp_path, "b.csv", GOOD + "2026-11-02T10:03:00Z,api,latency_ms,15.0,eu,h1\n")])
+    assert first.rows == 3 and again.rows == 1  # another file, the same three rows: stored once
+    assert again.files[0].reasons == {"already stored": 3}
+    assert count(store, "telemetry") == 4
+    odd = store.ingest([write(tmp_path, "c.csv", "ts,service,metric,value\n2026-11-02T11:00:00Z,api,m,inf\n"
+                                                 "2026-11-02T11:01:00Z,api,m,-Infinity\n2026-11-02T11:02:00Z,a\x00pi,m,1\n")])
+    assert odd.rows == 0 and odd.files[0].reasons == {"infinite value": 2, "NUL byte in a label": 1}
+
+
+def test_file_names_are_taken_literally(store, tmp_path):
+    write(tmp_path, "x1.csv", GOOD)
+    literal = write(tmp_path, "x[1].csv", GOOD.replace("api", "literal"))
+    report = store.ingest([literal])
+    assert report.rows == 3 and store.services() == ["literal"]
+    fake = tmp_path / "t.csv.gz"
+    fake.write_text(GOOD)
+    with pytest.raises(DataError, match="named .gz but not gzip"):
+        store.ingest([fake])

@@ -130,11 +130,16 @@ def _ingest_one(con, path: Path, tz: str | None, mapping: WideMapping | None) ->
     if con.execute("SELECT 1 FROM ingest_ledger WHERE sha256 = ?", [digest]).fetchone():
         return FileResult(str(path), "skipped")
     name = path.name.lower()
+    literal = _literal(_no_glob(str(path)))  # DuckDB expands globs in file names: take the name literally
     if name.endswith((".parquet", ".pq")):
-        fmt, scan = "parquet", f"read_parquet({_literal(str(path))})"
+        fmt, scan = "parquet", f"read_parquet({literal})"
     elif name.endswith((".csv", ".csv.gz", ".tsv")):
+        if name.endswith(".gz"):
+            with open(path, "rb") as fh:
+                if fh.read(2) != b"\x1f\x8b":
+                    raise DataError(f"{path}: named .gz but not gzip (no gzip magic bytes)")
         fmt = "csv"
-        scan = f"read_csv({_literal(str(path))}, all_varchar = true, header = true)"
+        scan = f"read_csv({literal}, all_varchar = true, header = true)"
     else:
         raise DataError(f"{path}: unknown format; use .csv, .csv.gz, .tsv or .parquet")
     try:
@@ -159,6 +164,8 @@ def _ingest_one(con, path: Path, tz: str | None, mapping: WideMapping | None) ->
     label_exprs = ", ".join(f"CAST({_quote(c)} AS VARCHAR) AS {c}" if c in columns else f"NULL::VARCHAR AS {c}"
                             for c in LABELS)
     ingest_id = (con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingest_ledger").fetchone()[0])
+    nul_check = " OR ".join(f"coalesce(contains(CAST({_quote(c)} AS VARCHAR), chr(0)), false)"
+                            for c in ("service", "metric", *LABELS) if c in columns)
     staged = f"""
         SELECT row_number() OVER () AS row_number, *,
                CASE
@@ -168,10 +175,35 @@ def _ingest_one(con, path: Path, tz: str | None, mapping: WideMapping | None) ->
                  WHEN metric IS NULL OR trim(CAST(metric AS VARCHAR)) = '' THEN 'missing metric'
                  WHEN value IS NULL THEN 'missing value'
                  WHEN value_parsed IS NULL THEN 'non-numeric value'
+                 WHEN isinf(value_parsed) THEN 'infinite value'
+                 WHEN {nul_check} THEN 'NUL byte in a label'
                END AS reason
         FROM (SELECT *, {ts_expr} AS ts_parsed, {value_expr} AS value_parsed FROM {source})
     """
-    con.execute(f"CREATE OR REPLACE TEMP VIEW _staged AS {staged}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _checked AS {staged}")
+    # the same row twice (in this file, or already stored from another file) is stored once; the
+    # costly checks run only when a cheap one says they can find something
+    keys = f"c.ts_parsed, CAST(c.service AS VARCHAR), CAST(c.metric AS VARCHAR), {_key_cols('c', columns)}"
+    repeated = con.execute(f"SELECT count(*) FROM (SELECT {keys} FROM _checked c WHERE c.reason IS NULL GROUP BY ALL "
+                           "HAVING count(*) > 1)").fetchone()[0]
+    overlap = con.execute("""
+        SELECT count(*) FROM (SELECT 1 FROM telemetry t
+        WHERE t.ts BETWEEN (SELECT min(ts_parsed) FROM _checked) AND (SELECT max(ts_parsed) FROM _checked)
+          AND t.service IN (SELECT DISTINCT CAST(service AS VARCHAR) FROM _checked) LIMIT 1)""").fetchone()[0]
+    if repeated or overlap:
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _staged AS
+            SELECT c.* REPLACE (coalesce(c.reason, CASE
+                     WHEN row_number() OVER (PARTITION BY c.reason IS NULL, {keys} ORDER BY c.row_number) > 1
+                          THEN 'duplicate row in the file'
+                     WHEN EXISTS (SELECT 1 FROM telemetry t WHERE t.ts = c.ts_parsed
+                                  AND t.service = CAST(c.service AS VARCHAR) AND t.metric = CAST(c.metric AS VARCHAR)
+                                  AND {_same_labels('t', 'c', columns)}) THEN 'already stored'
+                   END) AS reason)
+            FROM _checked c
+        """)
+    else:
+        con.execute("ALTER TABLE _checked RENAME TO _staged")
     con.execute(f"""
         INSERT INTO telemetry (ts, service, metric, value, region, host, env, phase, ingest_id)
         SELECT ts_parsed, CAST(service AS VARCHAR), CAST(metric AS VARCHAR), value_parsed, {label_exprs}, {ingest_id}
@@ -190,8 +222,24 @@ def _ingest_one(con, path: Path, tz: str | None, mapping: WideMapping | None) ->
     quarantined = sum(reasons.values())
     con.execute("INSERT INTO ingest_ledger VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [ingest_id, str(path), digest, fmt, rows, quarantined, dt.datetime.now(dt.UTC)])
-    con.execute("DROP VIEW IF EXISTS _staged")
+    con.execute("DROP TABLE IF EXISTS _staged")
+    con.execute("DROP TABLE IF EXISTS _checked")
     return FileResult(str(path), "ingested", rows, quarantined, reasons)
+
+
+def _no_glob(path: str) -> str:
+    """A file name DuckDB will not expand: each glob character in brackets matches only itself."""
+    return "".join(f"[{c}]" if c in "*?[]{}" else c for c in path)
+
+
+def _key_cols(alias: str, columns: dict) -> str:
+    return ", ".join(f"{alias}.{c}" for c in ("host", "region") if c in columns) or "1"
+
+
+def _same_labels(a: str, b: str, columns: dict) -> str:
+    parts = [f"{a}.{c} IS NOT DISTINCT FROM CAST({b}.{c} AS VARCHAR)" if c in columns else f"{a}.{c} IS NULL"
+             for c in ("host", "region")]
+    return " AND ".join(parts)
 
 
 def _ts_expression(path: Path, con, source: str, ts_type: str, tz: str | None) -> str:
