@@ -123,3 +123,15 @@ def test_archive_verify_follows_no_links(tmp_path):
     result = runner.invoke(cli, ["archive", "verify", str(out / "C1"), "--json"])
     assert result.exit_code == 2
     assert "link.txt: not in the manifest" in json.loads(result.stdout)["problems"]
+
+
+@pytest.mark.parametrize("args", [
+    ["kpi"], ["baseline"], ["config", "drift", "--env", "prod"], ["audit", "show"], ["sod"],
+    ["judge", "--baseline", "..2026-01-01", "--candidate", "2026-01-01.."], ["judge", "backtest"],
+    ["calibrate", "--out", "{t}/overlay.yaml"], ["archive", "create", "--change", "C1", "--out", "{t}/arch"],
+])
+def test_reading_verbs_never_create_a_store(args, tmp_path):
+    db = tmp_path / "missing.duckdb"
+    result = CliRunner().invoke(cli, [a.format(t=tmp_path) for a in args] + ["--db", str(db)])
+    assert result.exit_code == 1 and "no store here" in result.stderr, result.output
+    assert list(tmp_path.iterdir()) == []

@@ -228,7 +228,7 @@ def _demand(plan, db: Path | None) -> dict | None:
         return None
     from .store import Store
 
-    with Store(db) as store:
+    with Store(db, must_exist=True) as store:
         return {r.name: store.demand_profile(*r.traffic.metric.split("/", 1), r.name, r.tz) for r in wanted}
 
 
@@ -350,7 +350,7 @@ def baseline(db: Path, window: str | None, as_json: bool) -> None:
     """Compute baselines per service, metric and hour of week (and daily peaks) and store them."""
     from .store import Store, parse_window
 
-    with Store(db) as store:
+    with Store(db, must_exist=True) as store:
         frame = store.compute_baselines(parse_window(window))
         peaks = store.compute_daily_peaks(parse_window(window))
     if as_json:
@@ -403,7 +403,7 @@ def judge(ctx: click.Context, db: Path, baseline_window: str | None, candidate_w
         raise DataError("give --baseline and --candidate windows, or --plan with a cutover_at, or --canary-hosts")
     cfg = load_judge_config(config) if config else None
     names = [x.strip() for x in services.split(",")] if services else None
-    with Store(db) as store:
+    with Store(db, must_exist=True) as store:
         verdict = run(store, baseline=base_w, candidate=cand_w, services=names, config=cfg,
                       canary_hosts=canary_hosts, control_hosts=control_hosts, workers=workers)
     if as_json:
@@ -454,7 +454,7 @@ def judge_backtest(db: Path, window: str | None, plan: Path | None, baseline_day
         cut = load_plan(plan).cutover_at
         win = (None, cut) if cut is not None else win
     cfg = load_judge_config(config) if config else None
-    with Store(db) as store:
+    with Store(db, must_exist=True) as store:
         result = backtest(store, window=win, baseline_days=baseline_days, candidate_hours=candidate_hours,
                           step_hours=step_hours, config=cfg)
         store.write_backtest(result)
@@ -676,7 +676,7 @@ def config_drift(baseline_tag: str | None, baseline_env: str | None, env: str, e
 
     register = load_exceptions(exceptions) if exceptions else None
     day = _as_of(as_of)
-    with Store(db) as store:
+    with Store(db, must_exist=True) as store:
         base = store.find_snapshot(env=baseline_env, tag=baseline_tag)
         cur = store.find_snapshot(env=env)
         diff = classify(diff_entries(store.snapshot_entries(base.snapshot_id), store.snapshot_entries(cur.snapshot_id)),
@@ -714,7 +714,7 @@ def config_freeze_check(plan_path: Path, env: str, exceptions: Path | None, as_o
     from .store import Store
 
     register = load_exceptions(exceptions) if exceptions else None
-    with Store(db) as store:
+    with Store(db, must_exist=True) as store:
         found = freeze_violations(load_plan(plan_path), store, env, register, _as_of(as_of))
     if as_json:
         click.echo(json.dumps({"env": env, "violations": _records(found)}, indent=2))
@@ -813,7 +813,7 @@ def audit_show(change_id: str | None, db: Path, as_json: bool) -> None:
     """List the execution log."""
     from .store import Store
 
-    with Store(db) as store:
+    with Store(db, must_exist=True) as store:
         frame = store.audit_records(change_id)
     if as_json:
         click.echo(frame.to_json(orient="records", date_format="iso", indent=2))
@@ -840,7 +840,7 @@ def runbook(runbook_file: Path, plan_path: Path | None, db: Path | None, change_
     book = load_runbook(runbook_file)
     executed = None
     if db:
-        with Store(db) as store:
+        with Store(db, must_exist=True) as store:
             executed = store.audit_records(change_id or book.change_id or None)
     problems, order = check_runbook(book, executed)
     sequence = startup_sequence(load_plan(plan_path)) if plan_path else None
@@ -869,7 +869,7 @@ def sod(plan_path: Path | None, db: Path | None, as_json: bool) -> None:
 
     audit_frame = None
     if db:
-        with Store(db) as store:
+        with Store(db, must_exist=True) as store:
             audit_frame = store.audit_records()
     found = sod_violations(load_plan(plan_path) if plan_path else None, audit_frame)
     if as_json:
@@ -909,7 +909,7 @@ def kpi(db: Path, by: str, as_json: bool) -> None:
     from .errors import DataError
     from .store import Store
 
-    with Store(db) as store:
+    with Store(db, must_exist=True) as store:
         hist = store.history()
     if hist.empty:
         raise DataError(f"{db}: no upgrade history (add it with: upgradesim history FILE.csv)")
@@ -936,7 +936,7 @@ def calibrate(db: Path, out: Path, min_attempts: int) -> None:
     from .control import fit_tiers, overlay_yaml
     from .store import Store
 
-    with Store(db) as store:
+    with Store(db, must_exist=True) as store:
         fits = fit_tiers(store.audit_records(), min_attempts=min_attempts)
     out.write_text(overlay_yaml(fits, f"the execution log in {db}"))
     for r in fits.itertuples():
@@ -963,9 +963,11 @@ def archive() -> None:
 def archive_create(change_id: str, out: Path, reports: Path | None, retention_days: int, db: Path) -> None:
     """Reports, execution log and snapshots of a change, with a sha256 manifest."""
     from .control import archive_change
+    from .paths import safe_name
     from .store import Store
 
-    with Store(db) as store:
+    safe_name(change_id, "--change")
+    with Store(db, must_exist=True) as store:
         result = archive_change(change_id, out, store, reports=reports, retention_days=retention_days)
     click.echo(f"archived {change_id}: {result.files} files in {result.folder}; manifest {result.manifest}")
 

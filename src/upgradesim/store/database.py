@@ -61,9 +61,9 @@ class Store(GovernanceQueries):
     0
     """
 
-    def __init__(self, path: str | os.PathLike = DEFAULT_DB, *, read_only: bool = False):
+    def __init__(self, path: str | os.PathLike = DEFAULT_DB, *, read_only: bool = False, must_exist: bool = False):
         self.path = str(path)
-        if read_only and self.path != ":memory:" and not Path(self.path).exists():
+        if (read_only or must_exist) and self.path != ":memory:" and not Path(self.path).exists():
             raise StoreError(f"{self.path}: no store here (run ingest first, or give --db)")
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
