@@ -135,3 +135,19 @@ def test_reading_verbs_never_create_a_store(args, tmp_path):
     result = CliRunner().invoke(cli, [a.format(t=tmp_path) for a in args] + ["--db", str(db)])
     assert result.exit_code == 1 and "no store here" in result.stderr, result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_plan_that_never_finishes_fails_check(write_plan):
+    from .conftest import TINY_PLAN
+
+    never = write_plan(TINY_PLAN.replace("horizon_days: 14", "horizon_days: 1").replace('"sat 01:00-05:00"',
+                                                                                        '"sun 01:00-05:00"'))
+    result = CliRunner().invoke(cli, ["check", str(never), "--strategy", "all-at-once", "-n", "20", "--json"])
+    assert result.exit_code == 2, result.output
+    doc = json.loads(result.stdout)
+    assert doc["status"] == "breach"
+    assert any(c["limit_key"] == "horizon" and "no replication finished within the plan's horizon" in c["message"]
+               for c in doc["checks"])
+    fine = write_plan(TINY_PLAN)
+    ok = CliRunner().invoke(cli, ["check", str(fine), "--strategy", "all-at-once", "-n", "20"])
+    assert ok.exit_code == 0 and "nothing to check" in ok.output

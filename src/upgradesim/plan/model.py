@@ -588,6 +588,8 @@ class RiskTolerance(_Frozen):
     """What the change advisory board accepts. Omit a key to leave that figure unbounded."""
 
     max_p_rollback: Probability | None = None
+    # the probability of finishing within the horizon; unset, a plan that never finishes still fails check
+    min_p_complete: Probability | None = None
     max_expected_downtime_min: NonNegative | None = None
     max_p_overrun: Probability | None = None
     max_sla_breach_min: NonNegative | None = None

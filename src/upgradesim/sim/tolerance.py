@@ -34,12 +34,17 @@ class FigureCheck:
     limit: float
     status: str
     replications_needed: int | None = None
+    lower_bound: bool = False  # the figure must stay at or above the limit (p_complete)
 
     @property
     def message(self) -> str:
         base = f"{self.strategy}: {self.figure} = {self.estimate:.4g} [{self.low:.4g}, {self.high:.4g}] vs {self.limit_key} {self.limit:g}"
+        if self.status == "breach" and self.limit_key == "horizon":
+            return (f"{self.strategy}: no replication finished within the plan's horizon "
+                    f"(p_complete = {self.estimate:.4g} [{self.low:.4g}, {self.high:.4g}]): BREACH")
         if self.status == "breach":
-            return f"{base}: BREACH by {self.estimate - self.limit:.4g}"
+            short = self.limit - self.estimate if self.lower_bound else self.estimate - self.limit
+            return f"{base}: BREACH by {short:.4g}"
         if self.status == "inconclusive":
             more = f"; about {self.replications_needed} replications would decide" if self.replications_needed else ""
             return f"{base}: INCONCLUSIVE (the interval straddles the limit{more})"
@@ -69,7 +74,27 @@ def check_tolerance(summary: pd.DataFrame, risk: RiskTolerance, strategy: str) -
         if status == "inconclusive":
             needed = replications_needed(n, est, (high - low) / 2, limit)
         checks.append(FigureCheck(strategy, figure, key, est, low, high, float(limit), status, needed))
+    if "p_complete" in rows.index:
+        row = rows.loc["p_complete"]
+        est, low, high, n = float(row["estimate"]), float(row["low"]), float(row["high"]), int(row["n"])
+        limit = risk.min_p_complete
+        if limit is None:  # unbounded, but a plan that never finishes can never pass
+            if est == 0:
+                checks.append(FigureCheck(strategy, "p_complete", "horizon", est, low, high, 0.0, "breach",
+                                          lower_bound=True))
+        else:
+            status = "breach" if est < limit else "within" if low >= limit else "inconclusive"
+            needed = replications_needed(n, est, (high - low) / 2, limit) if status == "inconclusive" else None
+            checks.append(FigureCheck(strategy, "p_complete", "min_p_complete", est, low, high, float(limit), status,
+                                      needed, lower_bound=True))
     return checks
+
+
+def _excess(c: FigureCheck) -> float:
+    """How far a figure is from its limit, as a ratio (> 1 breaches)."""
+    if c.lower_bound:
+        return (c.limit / c.estimate if c.estimate > 0 else math.inf) if c.limit > 0 or c.estimate == 0 else 0.0
+    return c.estimate / c.limit if c.limit > 0 else (math.inf if c.estimate > 0 else 0.0)
 
 
 def recommend(summary: pd.DataFrame, risk: RiskTolerance) -> tuple[str, str]:
@@ -84,8 +109,7 @@ def recommend(summary: pd.DataFrame, risk: RiskTolerance) -> tuple[str, str]:
     for s in strategies:
         checks = check_tolerance(summary, risk, s)
         rows = summary[summary["strategy"] == s].set_index("figure")["estimate"]
-        worst = max((c.estimate / c.limit if c.limit > 0 else (math.inf if c.estimate > 0 else 0.0)
-                     for c in checks), default=0.0)
+        worst = max((_excess(c) for c in checks), default=0.0)
         if all(c.status != "breach" for c in checks):
             fits.append((-rows["p_complete"], rows["duration_min"], s, checks))
         else:
