@@ -56,7 +56,8 @@ class WindowCalendar:
         return window is not None and window[0] == t
 
     def open_minutes(self) -> float:
-        return sum(e - s for s, e in self.intervals)
+        """Open minutes within the horizon (a window that starts inside it counts only up to its end)."""
+        return sum(max(min(e, self.horizon_min) - s, 0.0) for s, e in self.intervals)
 
 
 def region_calendar(plan: Plan, region: Region) -> WindowCalendar:

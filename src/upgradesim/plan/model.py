@@ -566,12 +566,13 @@ Strategy = Annotated[
 
 
 class RollbackPolicy(_Frozen):
-    """Triggers that stop the rollout and revert what was upgraded. Omit a key to disable it."""
+    """Triggers that stop the rollout and revert what was upgraded. A key that is omitted (or null)
+    disables that trigger: no trigger is ever applied by default."""
 
-    failed_nodes_per_batch: Annotated[int, Field(gt=0)] | None = 2
-    error_rate_pct: Annotated[float, Field(gt=0, le=100)] | None = 5.0
-    sla_breach_min: Positive | None = 60
-    window_overrun_min: Positive | None = 60
+    failed_nodes_per_batch: Annotated[int, Field(gt=0)] | None = None
+    error_rate_pct: Annotated[float, Field(gt=0, le=100)] | None = None
+    sla_breach_min: Annotated[float, Field(gt=0)] | None = None
+    window_overrun_min: Annotated[float, Field(gt=0)] | None = None
 
 
 # --------------------------------------------------------------------------- service & governance

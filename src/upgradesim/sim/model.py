@@ -36,7 +36,7 @@ def streams(seed: np.random.SeedSequence) -> dict[str, np.random.Generator]:
 
 class _Region:
     __slots__ = ("name", "total", "old", "new", "err", "down", "breach_min", "unserved", "errors", "down_min",
-                 "migrated", "archive_done_at", "last_t", "curve", "is_down", "err_rate", "empty")
+                 "migrated", "archive_done_at", "last_t", "curve", "is_down", "err_rate", "empty", "alarm")
 
     def __init__(self, name: str, totals: dict[str, int]):
         self.name = name
@@ -56,6 +56,7 @@ class _Region:
         self.is_down = False
         self.err_rate = 0.0
         self.empty = 0  # tiers with no node in service
+        self.alarm = 0  # version of the pending SLA-breach alarm (a newer state disarms the older)
 
 
 class Rollout:
@@ -81,6 +82,7 @@ class Rollout:
         }
         self.stop_event = self.env.event()
         self.stopped = False
+        self.finished = False  # the strategy has ended: nothing can trigger a rollback any more
         self.reason = ""
         self.down_regions = 0
         self.down_since = 0.0
@@ -162,9 +164,7 @@ class Rollout:
             reg.down_min += now - t0
             reg.unserved += prep.integrate(prep.cum_demand[reg.name], prep.demand_per_min[reg.name], t0, now)
             return
-        curve = reg.curve
-        if curve is None:
-            curve = reg.curve = prep.curve(reg.name, *self._capacity(reg))
+        curve = self._curve(reg)
         if curve.any_breach:
             reg.breach_min += prep.integrate(curve.breach_min, curve.breach_rate, t0, now)
         if curve.any_unserved:
@@ -174,6 +174,33 @@ class Rollout:
         limit = self.policy.sla_breach_min
         if limit is not None and reg.breach_min > limit and not self.stopped:
             self.trigger("sla_breach")
+
+    def _curve(self, reg: _Region):
+        if reg.curve is None:
+            reg.curve = self.prep.curve(reg.name, *self._capacity(reg))
+        return reg.curve
+
+    def _arm_sla(self, reg: _Region) -> None:
+        """After a change of ``reg`` (accounted up to now): schedule the moment its breach minutes
+        would pass the trigger's limit if nothing else changes — during a bake, a keep-blue period,
+        a parallel run or a wait for a window as much as during a batch."""
+        limit = self.policy.sla_breach_min
+        reg.alarm += 1
+        if limit is None or self.stopped or self.finished or reg.is_down:
+            return
+        curve = self._curve(reg)
+        if not curve.any_breach:
+            return
+        at = self.prep.crossing(curve.breach_min, curve.breach_rate, self.env.now, limit - reg.breach_min)
+        if at is not None:
+            self.env.process(self._sla_alarm(reg, reg.alarm, at))
+
+    def _sla_alarm(self, reg: _Region, version: int, at: float):
+        yield self.env.timeout(max(at - self.env.now, 0.0))
+        if reg.alarm == version and not self.stopped and not self.finished:
+            self._account(reg)
+            if reg.breach_min >= self.policy.sla_breach_min - 1e-9:  # reaches the limit now (to rounding)
+                self.trigger("sla_breach")
 
     def _refresh(self, reg: _Region, errors_changed: bool = True) -> None:
         """After a change of ``reg``: new capacity curve on demand, down flag, error rate, union downtime."""
@@ -188,6 +215,8 @@ class Rollout:
             self.down_since = now
             self.down_regions += 1 if down else -1
             reg.is_down = down
+        if self.policy.sla_breach_min is not None:
+            self._arm_sla(reg)
 
     def _capacity(self, reg: _Region) -> tuple[int, float]:
         prep = self.prep
@@ -295,8 +324,9 @@ class Rollout:
         self.check_error_rate()
 
     def trigger(self, reason: str) -> None:
-        """Stop the rollout: a rollback trigger fired (the first reason is kept)."""
-        if self.stopped:
+        """Stop the rollout: a rollback trigger fired (the first reason is kept). Once the strategy
+        has ended nothing fires: the record must match the trace."""
+        if self.stopped or self.finished:
             return
         self.stopped = True
         self.reason = reason
@@ -321,14 +351,29 @@ class Rollout:
             start, end = window
             if halt and start + estimate_min > end:
                 if self.env.now < end:
-                    yield self.env.timeout(end - self.env.now)
+                    yield self.env.timeout(end - self.env.now) | self.stop_event
                 else:  # pragma: no cover - next_open never returns a closed window
                     raise SimulationError(f"window calendar of {region} returned a closed window at {end}")
                 continue
             if start > self.env.now:
-                yield self.env.timeout(start - self.env.now)
+                # a trigger elsewhere ends the wait: nothing starts after a rollback was called
+                yield self.env.timeout(start - self.env.now) | self.stop_event
+                continue
             return (start, end)
         return None
+
+    def close_window(self, region: str, end: float) -> None:
+        """Account a step that ran past its window's ``end`` (batch or cutover alike) and fire the
+        overrun trigger when it ran over by more than the limit."""
+        if self.env.now <= end + 1e-9:
+            return
+        self.window_overruns += 1
+        over = self.env.now - end
+        self.overrun_min += over
+        self.log(region, "window_overrun", region=region, detail=f"{over:.1f}")
+        limit = self.policy.window_overrun_min
+        if limit is not None and over > limit:
+            self.trigger("window_overrun")
 
     def node_upgrade(self, k: int):
         """Upgrade one node in place: attempts, failure, detection, rollback, retry."""
@@ -387,14 +432,7 @@ class Rollout:
                 break
         if outage:
             self.force_down(region, -1)
-        if env.now > end + 1e-9:
-            self.window_overruns += 1
-            over = env.now - end
-            self.overrun_min += over
-            self.log(region, "window_overrun", region=region, detail=f"{over:.1f}")
-            limit = self.policy.window_overrun_min
-            if limit is not None and over > limit:
-                self.trigger("window_overrun")
+        self.close_window(region, end)
         limit = self.policy.failed_nodes_per_batch
         if limit is not None and failed >= limit:
             self.trigger("failed_nodes")
@@ -498,6 +536,7 @@ class Rollout:
         self.start_archives()
         main = self.env.process(self.strategy.run(self))
         self.env.run(until=main)
+        self.finished = True
         self.account()
         end = self.env.now
         if self.down_regions > 0:

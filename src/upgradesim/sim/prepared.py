@@ -91,7 +91,9 @@ class Prepared:
         if m is None:
             return 0.0
         rows = m.rows * (1 - m.data.archive_fraction if m.data.mode == "archive_first" else 1)
-        return rows / m.rows_per_s / 60.0 + planning_min(m.long_transactions.hold_min)
+        # a lock wait is planned only when long transactions are declared: none, none to wait for
+        wait = planning_min(m.long_transactions.hold_min) if m.long_transactions.per_hour > 0 else 0.0
+        return rows / m.rows_per_s / 60.0 + wait
 
     def hour_index(self, t: float) -> int:
         return int((t - self.hour0_min) // 60)
@@ -124,6 +126,22 @@ class Prepared:
     def integrate(self, cum: np.ndarray, rate: np.ndarray, t0: float, t1: float) -> float:
         """Integral over [t0, t1) minutes of a per-hour piecewise-constant ``rate`` with cumsum ``cum``."""
         return self._at(cum, rate, t1) - self._at(cum, rate, t0)
+
+    def crossing(self, cum: np.ndarray, rate: np.ndarray, t: float, amount: float) -> float | None:
+        """The time at which the integral from ``t`` reaches ``amount`` (None: never)."""
+        if amount <= 0:
+            return t
+        target = self._at(cum, rate, t) + amount
+        last = len(rate) - 1
+        if target <= cum[last + 1]:
+            i = int(np.searchsorted(cum, target, side="left"))  # the first boundary at or past the target
+            h = max(i - 1, 0)
+            if rate[h] <= 0:  # pragma: no cover - cum is flat only where the rate is zero
+                return None
+            return float(self.hour0_min + 60.0 * h + (target - cum[h]) / rate[h])
+        if rate[last] > 0:
+            return float(self.hour0_min + 60.0 * (last + 1) + (target - cum[last + 1]) / rate[last])
+        return None
 
     def _at(self, cum: np.ndarray, rate: np.ndarray, t: float) -> float:
         x = t - self.hour0_min

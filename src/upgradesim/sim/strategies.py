@@ -207,7 +207,7 @@ class _NewStackModel(StrategyModel):
 
     def _cutover(self, ro: Rollout, region: str, ks: list[int]):
         window = yield from ro.wait_window(region, self.spec.cutover_min)
-        if window is None:
+        if window is None or ro.stopped:
             return False
         ro.force_down(region, +1)
         ro.log(region, "cutover_start", region=region)
@@ -217,9 +217,7 @@ class _NewStackModel(StrategyModel):
             ro.set_state(k, NEW)
         ro.force_down(region, -1)
         ro.log(region, "cutover_done", region=region)
-        if ro.env.now > window[1] + 1e-9:
-            ro.window_overruns += 1
-            ro.overrun_min += ro.env.now - window[1]
+        ro.close_window(region, window[1])  # a cutover overrun counts, and triggers, like a batch's
         return True
 
     def _switch_back(self, ro: Rollout, region: str):
