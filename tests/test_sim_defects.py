@@ -86,7 +86,7 @@ def test_5_open_hours_are_counted_within_the_horizon_only():
 
 def _derived(record: dict, events: list, n_nodes: int) -> dict:
     """The record's fields recomputed from the trace alone."""
-    triggered = [detail for node, event, at, region, detail in events if event == "rollback_triggered"]
+    triggered = [detail for _, event, _, _, detail in events if event == "rollback_triggered"]
     last: dict[str, str] = {}
     same = {"build_done": "upgrade_done", "build_failed": "upgrade_failed"}  # blue-green and parallel run build
     for node, event, *_ in events:
@@ -96,7 +96,7 @@ def _derived(record: dict, events: list, n_nodes: int) -> dict:
     # blue-green and parallel run: a built node is upgraded only once its region cut over (and did not
     # switch back)
     live: dict[str, bool] = {}
-    for node, event, at, region, detail in events:
+    for node, event, *_ in events:
         if event == "cutover_done":
             live[node] = True
         elif event == "switch_back":
