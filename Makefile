@@ -40,7 +40,7 @@ demo: $(STAMP)
 	$(BIN)/upgradesim runbook $(DEMO_DIR)/runbook.yaml --db $(DEMO_DIR)/upgradesim.duckdb
 	$(BIN)/upgradesim history $(DEMO_DIR)/history.csv --db $(DEMO_DIR)/upgradesim.duckdb
 	$(BIN)/upgradesim kpi --db $(DEMO_DIR)/upgradesim.duckdb
-	$(BIN)/upgradesim calibrate --db $(DEMO_DIR)/upgradesim.duckdb --out $(DEMO_DIR)/calibrated-overlay.yaml
+	$(BIN)/upgradesim calibrate --db $(DEMO_DIR)/upgradesim.duckdb --out $(DEMO_DIR)/calibrated-overlay.yaml --check
 	$(BIN)/upgradesim report all --plan $(DEMO_DIR)/plan.yaml --db $(DEMO_DIR)/upgradesim.duckdb --out $(DEMO_DIR)/reports
 	rm -rf $(DEMO_DIR)/archive
 	$(BIN)/upgradesim archive create --change CHG-2026-0077 --out $(DEMO_DIR)/archive --reports $(DEMO_DIR)/reports --db $(DEMO_DIR)/upgradesim.duckdb

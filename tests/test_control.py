@@ -304,7 +304,7 @@ def test_calibration_recovers_known_parameters():
     fit = fit_tiers(audit).set_index("tier").loc["app"]
     assert fit.median_min == pytest.approx(median, rel=0.08)   # stated tolerance: 8% on the median
     assert fit.p95_min == pytest.approx(p95, rel=0.12)         # 12% on the 95th percentile
-    assert fit.failure_low <= p_fail <= fit.failure_high        # the Wilson interval covers the truth
+    assert fit.failure_low <= p_fail <= fit.failure_high        # the Beta posterior's interval covers the truth
     assert fit.attempts == n and fit.changes == 5
 
 
@@ -317,8 +317,63 @@ def test_calibrated_overlay_feeds_the_next_simulation(tmp_path):
     path.write_text(overlay_yaml(fit_tiers(audit), "test"))
     plan = load_plan(sample_plan_path(), overlays=[path])
     assert plan.tiers["db"].upgrade_min.dist == "lognormal" and 30 < plan.tiers["db"].upgrade_min.median < 37
-    assert plan.tiers["db"].failure_prob == 0.0
+    # 0 failures in 40 attempts is not a probability of 0: the Beta(1, 41) posterior, drawn per replication
+    assert plan.tiers["db"].failure_prob.model_dump() == {"dist": "beta", "alpha": 1.0, "beta": 41.0}
+    assert plan.tiers["db"].upgrade_min.n == 40
     assert plan.tiers["app"] == load_plan(sample_plan_path()).tiers["app"]  # untouched tiers stay
+
+
+def test_calibration_estimates_exact_values_and_the_overlay_writes_the_estimate():
+    from upgradesim.control import overlay_yaml
+
+    durations = [10.0, 20.0, 40.0, 20.0, 20.0]
+    audit = pd.DataFrame({"change_id": ["A", "A", "B", "B", "C"], "action": "node_upgrade",
+                          "outcome": ["ok", "failed", "ok", "ok", "ok"],
+                          "details": [json.dumps({"tier": "app", "duration_min": d, "detect_min": 4}) for d in durations]})
+    fit = fit_tiers(audit).set_index("tier").loc["app"]
+    logs = np.log(durations)
+    assert fit.median_min == pytest.approx(np.exp(logs.mean()), rel=1e-12)  # geometric mean = 20
+    assert fit.p95_min == pytest.approx(np.exp(logs.mean() + 1.6448536269514722 * logs.std(ddof=1)), rel=1e-12)
+    assert (fit.failures, fit.failure_alpha, fit.failure_beta) == (1, 2.0, 5.0)
+    assert fit.failure_prob == pytest.approx(2 / 7) and fit.detect_mean_min == 4.0
+    assert fit.failure_low < 2 / 7 < fit.failure_high
+    text = overlay_yaml(fit_tiers(audit), "t")
+    assert "failure_prob: {dist: beta, alpha: 2.0, beta: 5.0}" in text  # the estimate, never a bound
+    assert f"median: {round(fit.median_min, 3)}" in text and "n: 5" in text
+
+
+def test_parameter_uncertainty_is_propagated_into_replications():
+    from upgradesim.sim import prepare, run_replication
+
+    from .simplans import make_plan
+
+    def edit(data, prob):
+        data["tiers"]["app"]["failure_prob"] = prob
+        data["rollback"] = {}
+    point = prepare(make_plan(lambda d: edit(d, 0.0)))
+    beta = prepare(make_plan(lambda d: edit(d, {"dist": "beta", "alpha": 1, "beta": 19})))
+    fails_point = sum(run_replication(point, "one-by-one", 3, i)[0]["nodes_failed"] for i in range(200))
+    fails_beta = sum(run_replication(beta, "one-by-one", 3, i)[0]["nodes_failed"] for i in range(200))
+    assert fails_point == 0 and 10 <= fails_beta <= 60  # about 3 nodes x 200 x 0.05 = 30
+
+
+def test_loo_check_reports_coverage_near_nominal():
+    from upgradesim.control.calibrate import loo_check
+
+    rng = np.random.default_rng(5)
+    rows = []
+    for c in range(12):
+        for _ in range(25):
+            rows.append({"change_id": f"C{c}", "action": "node_upgrade",
+                         "outcome": "failed" if rng.random() < 0.1 else "ok",
+                         "details": json.dumps({"tier": "app", "duration_min": float(rng.lognormal(3, 0.4))})})
+    result = loo_check(pd.DataFrame(rows))
+    assert result["changes"] == 12 and result["attempts"] == 300
+    assert 0.72 <= result["coverage"]["duration 80%"] <= 0.88
+    assert 0.90 <= result["coverage"]["duration 95%"] <= 0.99
+    assert result["coverage"]["failures 95%"] >= 0.8
+    with pytest.raises(DataError, match="at least 3 changes"):
+        loo_check(pd.DataFrame(rows[:30]))
 
 
 def test_runbook_order_rules_and_startup(tmp_path):

@@ -927,25 +927,47 @@ def kpi(db: Path, by: str, as_json: bool) -> None:
 
 @cli.command()
 @DB_OPTION
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Overlay YAML to write.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Overlay YAML to write.")
 @click.option("--min-attempts", type=click.IntRange(2), default=5, show_default=True,
               help="Fewer attempts of a tier leave its plan values alone.")
+@click.option("--check", "loo", is_flag=True,
+              help="Leave-one-change-out: how often real durations and failures fall in the 80%/95% intervals.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
 @_user_errors
-def calibrate(db: Path, out: Path, min_attempts: int) -> None:
-    """Fit duration and failure parameters per tier from executed logs; write a plan overlay."""
+def calibrate(db: Path, out: Path | None, min_attempts: int, loo: bool, as_json: bool) -> None:
+    """Fit duration and failure parameters per tier from executed logs (with their uncertainty);
+    write a plan overlay (--out) and/or check the calibration's coverage (--check)."""
     from .control import fit_tiers, overlay_yaml
+    from .control.calibrate import loo_check
+    from .errors import DataError
     from .store import Store
 
+    if out is None and not loo:
+        raise DataError("give --out FILE (the overlay), --check (coverage), or both")
     with Store(db, must_exist=True) as store:
-        fits = fit_tiers(store.audit_records(), min_attempts=min_attempts)
-    out.write_text(overlay_yaml(fits, f"the execution log in {db}"))
+        audit = store.audit_records()
+    fits = fit_tiers(audit, min_attempts=min_attempts)
+    check = loo_check(audit, min_attempts=min_attempts) if loo else None
+    if out is not None:
+        out.write_text(overlay_yaml(fits, f"the execution log in {db}"))
+    if as_json:
+        click.echo(json.dumps({"tiers": _records(fits), "check": check, "overlay": str(out) if out else None},
+                              indent=2, default=str))
+        return
     for r in fits.itertuples():
         if r.usable:
             click.echo(f"{r.tier}: {r.attempts} attempts -> lognormal median {r.median_min:.1f}, p95 {r.p95_min:.1f} "
-                       f"min; failure {r.failure_prob:.3f} [{r.failure_low:.3f}, {r.failure_high:.3f}]")
+                       f"min (parameters uncertain, n={r.n_durations}); failure {r.failure_prob:.3f} "
+                       f"[{r.failure_low:.3f}, {r.failure_high:.3f}] (Beta({r.failure_alpha:g}, {r.failure_beta:g}))")
         else:
             click.echo(f"{r.tier}: {r.attempts} attempts, too few; not calibrated")
-    click.echo(f"wrote {out} (use it with --overlay)")
+    if check is not None:
+        cov = check["coverage"]
+        click.echo(f"leave-one-change-out over {check['changes']} changes ({check['attempts']} attempts): durations "
+                   f"inside the 80% interval {cov['duration 80%']:.0%}, the 95% {cov['duration 95%']:.0%}; "
+                   f"failure counts inside the 80% {cov['failures 80%']:.0%}, the 95% {cov['failures 95%']:.0%}")
+    if out is not None:
+        click.echo(f"wrote {out} (use it with --overlay)")
 
 
 @cli.group()

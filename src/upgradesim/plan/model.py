@@ -44,6 +44,7 @@ __all__ = [
     "Triangular",
     "LogNormal",
     "Empirical",
+    "Beta",
     "Duration",
     "TierBehaviour",
     "Migration",
@@ -352,6 +353,9 @@ class LogNormal(_Frozen):
     dist: Literal["lognormal"] = "lognormal"
     median: Positive
     p95: Positive
+    # fitted from n observations: each replication draws (mu, sigma) from their posterior
+    # (normal-inverse-chi-square, flat prior) instead of trusting the point estimate
+    n: Annotated[int, Field(ge=2)] | None = None
 
     @model_validator(mode="after")
     def _order(self) -> LogNormal:
@@ -426,12 +430,26 @@ class Release(_Frozen):
 
 
 
+class Beta(_Frozen):
+    """An uncertain probability: Beta(alpha, beta), e.g. the posterior of failures in attempts
+    (0 failures in 18 attempts with a uniform prior is Beta(1, 19), mean 0.05, not 0)."""
+
+    dist: Literal["beta"] = "beta"
+    alpha: Annotated[float, Field(gt=0)]
+    beta: Annotated[float, Field(gt=0)]
+
+    @property
+    def mean(self) -> float:
+        return self.alpha / (self.alpha + self.beta)
+
+
 class TierBehaviour(_Frozen):
     """How a node of one tier upgrades, fails and rolls back (from staging measurements)."""
 
     capacity_rps: Positive  # requests/s one node serves at full utilisation
     upgrade_min: Duration
-    failure_prob: Probability = 0.0
+    # a probability, or a Beta distribution of it drawn once per replication
+    failure_prob: Probability | Beta = 0.0
     detect_min: Duration = Fixed(value=5)
     rollback_min: Duration = Fixed(value=10)
     retries: Annotated[int, Field(ge=0, le=5)] = 0

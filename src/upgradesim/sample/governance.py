@@ -103,12 +103,14 @@ def write_governance(folder: Path, plan: Plan, *, seed: int) -> list[Path]:
     for tier in ("db", "middleware", "app", "lb"):
         behaviour = plan.tiers[tier]
         nodes = sum(r.nodes.get(tier, 0) for r in plan.regions)
-        for i in range(nodes * 3):  # three rehearsals' worth of attempts
+        for i in range(nodes * 3):  # three rehearsals' worth of attempts (the last is the change itself)
+            rehearsal = i // max(nodes, 1)
+            change = PAST_CHANGE if rehearsal == 2 else f"{PAST_CHANGE}-R{rehearsal + 1}"
             duration = float(sample(behaviour.upgrade_min, rng, 1)[0])
-            failed = bool(rng.random() < behaviour.failure_prob)
+            failed = bool(rng.random() < getattr(behaviour.failure_prob, 'mean', behaviour.failure_prob))
             detect = float(sample(behaviour.detect_min, rng, 1)[0])
             t += dt.timedelta(minutes=duration / 4)
-            records.append({"ts": t.isoformat(), "change_id": PAST_CHANGE, "step": tier, "actor": people["executor"],
+            records.append({"ts": t.isoformat(), "change_id": change, "step": tier, "actor": people["executor"],
                             "role": "executor", "action": "node_upgrade", "outcome": "failed" if failed else "ok",
                             "details": {"tier": tier, "node": f"{tier}-{i:03d}", "duration_min": round(duration, 2),
                                         "detect_min": round(detect, 2) if failed else None}})

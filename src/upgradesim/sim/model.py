@@ -14,7 +14,7 @@ import numpy as np
 import simpy
 
 from ..errors import SimulationError
-from .distributions import sample
+from .distributions import posterior_draw, probability_draw, sample
 from .prepared import Prepared
 
 __all__ = ["Rollout", "FINAL_STATES", "streams"]
@@ -23,7 +23,8 @@ __all__ = ["Rollout", "FINAL_STATES", "streams"]
 OLD, NEW, OUT, BAD = 0, 1, 2, 3  # BAD: back in rotation after a failed attempt, not yet detected
 FINAL_STATES = ("upgraded", "failed", "rolled_back", "not_started")
 # random inputs, one stream each (common random numbers: every stream is drawn in node order)
-STREAMS = ("duration", "failure", "detect", "rollback", "revert", "migration", "release")
+STREAMS = ("duration", "failure", "detect", "rollback", "revert", "migration", "release", "params")
+# "params" (last, so the others are unchanged): per-replication draws of uncertain parameters
 
 
 def streams(seed: np.random.SeedSequence) -> dict[str, np.random.Generator]:
@@ -116,8 +117,10 @@ class Rollout:
                 continue
             b = plan.tiers[tier]
             m = len(ks)
-            self.dur[ks] = sample(b.upgrade_min, rng["duration"], (m, attempts))
-            self.fail[ks] = rng["failure"].random((m, attempts)) < b.failure_prob
+            duration = posterior_draw(b.upgrade_min, rng["params"])
+            p_fail = probability_draw(b.failure_prob, rng["params"])
+            self.dur[ks] = sample(duration, rng["duration"], (m, attempts))
+            self.fail[ks] = rng["failure"].random((m, attempts)) < p_fail
             self.detect[ks] = sample(b.detect_min, rng["detect"], (m, attempts))
             self.rollback[ks] = sample(b.rollback_min, rng["rollback"], (m, attempts))
             self.revert_min[ks] = sample(b.rollback_min, rng["revert"], m)
