@@ -161,3 +161,27 @@ def test_demand_from_the_telemetry_baseline(tmp_path):
     with_db = runner.invoke(cli, ["simulate", str(files.plan), "-s", "rolling-25pct", "-n", "3", "--db", str(db), "--json"])
     assert with_db.exit_code == 0, with_db.output
     assert json.loads(with_db.stdout)["summary"] and "stored run" in with_db.stderr
+
+
+def test_the_capacity_curve_cache_is_bounded_in_bytes(monkeypatch):
+    from upgradesim import load_plan, sample_plan_path
+    from upgradesim.sim import prepare
+
+    monkeypatch.setenv("UPGRADESIM_CURVE_CACHE_MB", "0.5")
+    prep = prepare(load_plan(sample_plan_path()))
+    assert prep.cache_bytes == int(0.5 * 1024 * 1024)
+    region = prep.regions[0]
+    first = prep.curve(region, 10, 1e9)
+    for servers in range(11, 200):
+        prep.curve(region, servers, 1e9)
+    assert prep._curve_bytes <= prep.cache_bytes and len(prep._curves) < 190
+    assert (region, 10, round(1e9, 6)) not in prep._curves  # the least recently used went first
+    again = prep.curve(region, 10, 1e9)
+    assert again is not first and (again.breach_min == first.breach_min).all()  # recomputed, the same
+    monkeypatch.setenv("UPGRADESIM_CURVE_CACHE_MB", "lots")
+    import pytest as _pytest
+
+    from upgradesim.errors import SimulationError
+
+    with _pytest.raises(SimulationError, match="UPGRADESIM_CURVE_CACHE_MB"):
+        prepare(load_plan(sample_plan_path()))

@@ -4,6 +4,8 @@ window calendars, demand per UTC hour, and cached capacity curves."""
 from __future__ import annotations
 
 import math
+import os
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -67,7 +69,9 @@ class Prepared:
     mu_per_s: float
     target_s: float
     capacity_new_factor: float
-    _curves: dict = field(default_factory=dict, repr=False)
+    _curves: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _curve_bytes: int = field(default=0, repr=False)
+    cache_bytes: int = field(default_factory=lambda: curve_cache_bytes(), repr=False)
 
     @property
     def n(self) -> int:
@@ -103,6 +107,7 @@ class Prepared:
         key = (region, servers, round(cap_other, 6))
         found = self._curves.get(key)
         if found is not None:
+            self._curves.move_to_end(key)
             return found
         lam = self.demand[region]
         mu = self.mu_per_s
@@ -119,8 +124,13 @@ class Prepared:
             any_breach=bool(breach.any()),
             any_unserved=bool((unserved > 0).any()),
         )
-        if len(self._curves) < 20_000:
-            self._curves[key] = curve
+        size = sum(a.nbytes for a in (curve.breach_min, curve.unserved, curve.breach_rate, curve.unserved_rate)) + 200
+        self._curves[key] = curve
+        self._curve_bytes += size
+        while self._curve_bytes > self.cache_bytes and len(self._curves) > 1:  # least recently used go first
+            _, old = self._curves.popitem(last=False)
+            self._curve_bytes -= sum(a.nbytes for a in (old.breach_min, old.unserved, old.breach_rate,
+                                                        old.unserved_rate)) + 200
         return curve
 
     def integrate(self, cum: np.ndarray, rate: np.ndarray, t0: float, t1: float) -> float:
@@ -150,6 +160,21 @@ class Prepared:
         if h > last:  # beyond the table: extend the last hour's rate
             return float(cum[last + 1] + (x - 60.0 * (last + 1)) * rate[last])
         return float(cum[h] + (x - 60.0 * h) * rate[h])
+
+
+CURVE_CACHE_MB = 256  # default bound of the capacity-curve cache, per process
+
+
+def curve_cache_bytes() -> int:
+    """The capacity-curve cache's bound in bytes: ``$UPGRADESIM_CURVE_CACHE_MB`` or 256 MB."""
+    text = os.environ.get("UPGRADESIM_CURVE_CACHE_MB", "")
+    try:
+        mb = float(text) if text else CURVE_CACHE_MB
+    except ValueError:
+        raise SimulationError(f"$UPGRADESIM_CURVE_CACHE_MB(={text!r}): must be a number of megabytes") from None
+    if not mb > 0:
+        raise SimulationError(f"$UPGRADESIM_CURVE_CACHE_MB(={text!r}): must be > 0")
+    return int(mb * 1024 * 1024)
 
 
 def prepare(plan: Plan, demand: dict[str, list[float]] | None = None) -> Prepared:
