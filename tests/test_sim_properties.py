@@ -152,3 +152,66 @@ def test_higher_failure_rate_raises_p_rollback():
     p_rollback = [np.mean(_means(edit_for(p), "s", seeds=range(4), reps=50)[1]) for p in (0.0, 0.02, 0.1, 0.3)]
     assert p_rollback[0] == 0.0
     assert p_rollback == sorted(p_rollback) and p_rollback[-1] > p_rollback[1], p_rollback
+
+
+# ------------------------------------------------------------------ metamorphic properties
+# Common random numbers make paired comparisons sharp: the same seeds drive both plans, so a
+# change in the plan, not sampling noise, moves the figure. Each property allows a small
+# tolerance for paths that diverge after the change.
+
+@st.composite
+def rollout_plans(draw):
+    app = draw(st.integers(2, 8))
+    batch = draw(st.integers(1, 4))
+    p_app = draw(st.sampled_from([0.0, 0.05, 0.2]))
+    hours = draw(st.sampled_from([2, 4, 8]))
+    return app, batch, p_app, hours
+
+
+def _plan(app, batch, p_app, hours, *, rollback=None, window_h=None, rollback_min=7):
+    def edit(data):
+        data["regions"][0]["nodes"] = {"app": app, "db": 1}
+        data["regions"][0]["traffic"] = {"hourly_rps": [200] * 24}
+        data["tiers"]["app"].update(failure_prob=p_app, upgrade_min={"dist": "lognormal", "median": 10, "p95": 30},
+                                    capacity_rps=100, rollback_min=rollback_min)
+        data["rollback"] = rollback if rollback is not None else {"failed_nodes_per_batch": 1}
+        data["strategies"] = [{"name": "s", "kind": "rolling", "batch_size": batch}]
+        data["calendar"] = {"start": "2027-03-01T00:00:00Z", "horizon_days": 28,
+                            "windows": [f"mon-fri 01:00-{1 + (window_h or hours):02d}:00"], "on_window_close": "halt"}
+    return make_plan(edit)
+
+
+def _frame(plan, reps=30):
+    return compare(plan, ["s"], replications=reps, seed=11).replications
+
+
+PROPS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPS
+@given(rollout_plans())
+def test_raising_the_failure_probability_never_lowers_the_rollback_probability(params):
+    app, batch, p_app, hours = params
+    low = _frame(_plan(app, batch, p_app, hours)).rolled_back.mean()
+    high = _frame(_plan(app, batch, min(p_app * 2 + 0.1, 1.0), hours)).rolled_back.mean()
+    assert high >= low - 0.05, (low, high)
+
+
+@PROPS
+@given(rollout_plans())
+def test_a_longer_window_never_lengthens_the_expected_finish(params):
+    app, batch, p_app, hours = params
+    short = _frame(_plan(app, batch, p_app, hours, rollback={}))
+    long = _frame(_plan(app, batch, p_app, hours, rollback={}, window_h=hours + 4))
+    assert long.finished_at_min.mean() <= short.finished_at_min.mean() * 1.02 + 1.0
+
+
+@PROPS
+@given(rollout_plans())
+def test_adding_a_trigger_never_increases_breach_minutes(params):
+    """Holds when reverting costs no capacity. When it does, a rollback can cost more breach than
+    finishing would (every reverted node leaves service again): the model shows it, on purpose."""
+    app, batch, p_app, hours = params
+    without = _frame(_plan(app, batch, p_app, hours, rollback={}, rollback_min=0.01))
+    with_trigger = _frame(_plan(app, batch, p_app, hours, rollback={"sla_breach_min": 20}, rollback_min=0.01))
+    assert with_trigger.sla_breach_min.mean() <= without.sla_breach_min.mean() * 1.02 + 1.0
