@@ -59,3 +59,13 @@ def test_module_entry_point():
 
     out = subprocess.run([sys.executable, "-m", "upgradesim", "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.startswith("upgradesim, version")
+
+
+def test_upgradesim_judge_is_the_subpackage():
+    import importlib
+    import types
+
+    import upgradesim
+
+    assert isinstance(upgradesim.judge, types.ModuleType)
+    assert importlib.import_module("upgradesim.judge.verdict").judge is upgradesim.judge_telemetry

@@ -13,7 +13,7 @@ import nbformat
 import papermill
 import pytest
 
-from upgradesim import ReportError, compare, judge, load_plan, write_sample
+from upgradesim import ReportError, compare, judge_telemetry, load_plan, write_sample
 from upgradesim.readiness import assess
 from upgradesim.report import REPORTS, notebooks_dir, plots, render, report_parameters
 from upgradesim.store import Store
@@ -33,7 +33,7 @@ def estate(tmp_path_factory):
         store.ingest(files.telemetry)
         store.write_readiness(assess(plan, as_of=dt.date(2026, 11, 30), store=store))
         store.write_simulation(compare(plan, replications=12, seed=1))
-        judge(store, baseline=(None, plan.cutover_at), candidate=(plan.cutover_at, None))
+        judge_telemetry(store, baseline=(None, plan.cutover_at), candidate=(plan.cutover_at, None))
     return folder, files.plan, db
 
 

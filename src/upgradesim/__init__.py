@@ -15,7 +15,8 @@ from .errors import (
     StoreError,
     UpgradesimError,
 )
-from .judge import JudgeConfig, Verdict, judge, judge_frames, load_judge_config, logs_diff
+from .judge import JudgeConfig, Verdict, judge_frames, load_judge_config, logs_diff
+from .judge import judge as judge_telemetry  # ``upgradesim.judge`` stays the subpackage
 from .plan import Plan, load_plan, parse_plan, plan_hash, plan_schema, summarize_plan
 from .readiness import Readiness, assess
 from .sample import sample_plan_path, write_sample
@@ -72,7 +73,7 @@ __all__ = [
     "EVENT_FIELDS",
     # store and judge
     "Store",
-    "judge",
+    "judge_telemetry",
     "judge_frames",
     "Verdict",
     "JudgeConfig",

@@ -43,7 +43,7 @@ def archive_change(change_id: str, out: str | Path, store, *, reports: str | Pat
     try:
         archive = _fill(change_id, folder, store, reports, retention_days, today)
         os.replace(folder, final)
-    except BaseException:
+    except BaseException:  # noqa: BLE001 - cleans up the partial folder whatever stopped it, then re-raises
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return Archive(final, archive[0], final / "manifest.json")
