@@ -69,3 +69,16 @@ def test_upgradesim_judge_is_the_subpackage():
 
     assert isinstance(upgradesim.judge, types.ModuleType)
     assert importlib.import_module("upgradesim.judge.verdict").judge is upgradesim.judge_telemetry
+
+
+def test_one_dependency_graph_edges_from_dependant_to_dependency():
+    plan = upgradesim.load_plan(upgradesim.sample_plan_path())
+    graph = plan.dependency_graph()
+    assert set(graph.nodes) == {c.name for c in plan.components}
+    app = next(c for c in plan.components if c.depends_on)
+    dep = app.depends_on[0]
+    assert graph.has_edge(app.name, dep.name) and graph.edges[app.name, dep.name]["constraint"] == dep.constraint
+    assert graph.nodes[app.name]["tier"] == app.tier
+    from upgradesim.readiness.checks import dependency_graph
+
+    assert list(dependency_graph(plan).edges) == list(graph.edges)

@@ -45,12 +45,7 @@ def load_runbook(path) -> Runbook:
 
 def startup_sequence(plan) -> list[list[str]]:
     """Services in start-up order, dependencies first; each inner list can start together."""
-    graph = nx.DiGraph()
-    for c in plan.components:
-        graph.add_node(c.name)
-        for d in c.depends_on:
-            graph.add_edge(d.name, c.name)
-    return [sorted(g) for g in nx.topological_generations(graph)]
+    return [sorted(g) for g in nx.topological_generations(plan.dependency_graph().reverse(copy=False))]
 
 
 def check_runbook(runbook: Runbook, executed: pd.DataFrame | None = None) -> tuple[list[str], list[str]]:

@@ -670,6 +670,19 @@ class Plan(_Frozen):
                 return region
         raise KeyError(name)
 
+    def dependency_graph(self):
+        """The component dependency graph — the one source of it: a node per component (tier,
+        product, version, target), an edge A -> B when A depends on B (with its constraint)."""
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        for c in self.components:
+            graph.add_node(c.name, tier=c.tier, product=c.product, version=c.version, target=c.target_version)
+        for c in self.components:
+            for dep in c.depends_on:
+                graph.add_edge(c.name, dep.name, constraint=dep.constraint)
+        return graph
+
     def windows_of(self, region: Region) -> tuple[WeeklyWindow, ...]:
         return region.windows or self.calendar.windows
 

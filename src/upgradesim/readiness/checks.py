@@ -31,13 +31,7 @@ def _finding(area, severity, component, message, evidence="", recommendation="")
 
 def dependency_graph(plan: Plan) -> nx.DiGraph:
     """Components as nodes (with product and versions), an edge A -> B when A depends on B."""
-    graph = nx.DiGraph()
-    for c in plan.components:
-        graph.add_node(c.name, tier=c.tier, product=c.product, version=c.version, target=c.target_version)
-    for c in plan.components:
-        for dep in c.depends_on:
-            graph.add_edge(c.name, dep.name, constraint=dep.constraint)
-    return graph
+    return plan.dependency_graph()
 
 
 def upgrade_order(graph: nx.DiGraph, names: set[str]) -> tuple[list[str], list[list[str]]]:

@@ -45,11 +45,7 @@ def findings_by_area(findings: pd.DataFrame):
 
 def dependency_graph(plan: Plan, components: pd.DataFrame):
     """The component dependency graph, coloured by readiness class (blockers in red)."""
-    graph = nx.DiGraph()
-    for c in plan.components:
-        graph.add_node(c.name)
-        for d in c.depends_on:
-            graph.add_edge(c.name, d.name)
+    graph = plan.dependency_graph()
     classes = components.set_index("component")["readiness"].to_dict()
     colours = {"not ready": "#c0392b", "conditionally ready": "#e69f00", "ready": "#009e73", "unknown": "#999999"}
     fig, ax = _figure(11, 7)

@@ -245,14 +245,13 @@ def prepare(plan: Plan, demand: dict[str, list[float]] | None = None) -> Prepare
 
 def _tier_order(plan: Plan, tiers: tuple[str, ...], *, sequential: bool) -> tuple[tuple[str, ...], ...]:
     """Tiers in upgrade order: a tier after the tiers its components depend on (dependencies first)."""
-    tier_of = {c.name: c.tier for c in plan.components}
+    components = plan.dependency_graph()
     graph = nx.DiGraph()
     graph.add_nodes_from(tiers)
-    for comp in plan.components:
-        for dep in comp.depends_on:
-            a, b = comp.tier, tier_of.get(dep.name)
-            if a in tiers and b in tiers and a != b:
-                graph.add_edge(b, a)  # b before a
+    for dependant, dependency in components.edges:
+        a, b = components.nodes[dependant]["tier"], components.nodes[dependency]["tier"]
+        if a in tiers and b in tiers and a != b:
+            graph.add_edge(b, a)  # b before a
     for tier, behaviour in plan.tiers.items():
         for other in behaviour.after:
             if tier in tiers and other in tiers:
