@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= build/demo
 
-.PHONY: demo test test-all lab lint bench clean
+.PHONY: demo test test-all lab lint bench mutation clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,11 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_sim.py
 	$(BIN)/python benchmarks/bench_judge.py
 	$(BIN)/python benchmarks/bench_logs.py
+
+# Mutation testing of the core modules ([tool.mutmut] in pyproject.toml); prints the score per module.
+mutation: $(STAMP)
+	$(BIN)/mutmut run --max-children 2 || true
+	$(BIN)/python scripts/mutation_report.py
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

@@ -28,8 +28,7 @@ MISSING = {
     "sod": ["--plan", "{t}/nope.yaml"],
     "config freeze-check": ["--plan", "{t}/nope.yaml", "--env", "prod", "--db", "{t}/s.duckdb"],
 }
-JSON_VERBS = {"validate", "simulate", "compare", "check", "logs-diff", "readiness", "runbook", "audit verify",
-              "archive verify", "sod", "config freeze-check"}
+JSON_VERBS = set(MISSING)  # every verb speaks JSON
 
 
 @pytest.mark.parametrize("verb", sorted(MISSING))
@@ -151,3 +150,31 @@ def test_a_plan_that_never_finishes_fails_check(write_plan):
     fine = write_plan(TINY_PLAN)
     ok = CliRunner().invoke(cli, ["check", str(fine), "--strategy", "all-at-once", "-n", "20"])
     assert ok.exit_code == 0 and "nothing to check" in ok.output
+
+
+def test_every_verb_prints_json_on_success(tmp_path):
+    runner = CliRunner()
+
+    def ok(args):
+        result = runner.invoke(cli, args + ["--json"])
+        assert result.exit_code in (0, 2), (args, result.output)
+        return json.loads(result.stdout)
+
+    folder = tmp_path / "estate"
+    doc = ok(["init", str(folder), "--weeks", "1", "--post-days", "1", "--step-min", "60"])
+    assert doc["plan"].endswith("plan.yaml") and doc["telemetry_rows"] > 0
+    assert ok(["schema"])["title"] == "upgradesim plan"
+    db = str(tmp_path / "s.duckdb")
+    doc = ok(["ingest", *doc["telemetry"], "--db", db])
+    assert doc["rows"] > 0 and doc["files"][0]["status"] == "ingested"
+    assert ok(["history", str(folder / "history.csv"), "--db", db]) == {"stored": 10}
+    doc = ok(["audit", "append", "--change", "C9", "--step", "s", "--actor", "a", "--role", "executor", "--action", "x",
+              "--db", db])
+    assert doc["seq"] == 1 and len(doc["head"]) == 64
+    assert ok(["audit", "ingest", str(folder / "logs" / "executed-CHG-2026-0077.jsonl"), "--db", db])["appended"] > 0
+    doc = ok(["config", "snapshot", str(folder / "config" / "prod"), "--env", "prod", "--tag", "t1", "--db", db])
+    assert doc["env"] == "prod" and doc["secrets"] > 0
+    doc = ok(["archive", "create", "--change", "C9", "--out", str(tmp_path / "arch"), "--db", db])
+    assert doc["change_id"] == "C9" and doc["files"] > 0
+    doc = ok(["archive", "retention", str(tmp_path / "arch")])
+    assert [a["change_id"] for a in doc["archives"]] == ["C9"]

@@ -109,16 +109,18 @@ def cli(debug: bool) -> None:
 @click.option("--post-days", type=click.IntRange(1, 60), default=7, show_default=True, help="Days of telemetry after the cutover.")
 @click.option("--step-min", type=click.IntRange(1, 1440), default=15, show_default=True, help="Telemetry resolution in minutes.")
 @click.option("--force", is_flag=True, help="Overwrite an existing plan.yaml.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
 @_user_errors
-def init(folder: Path, seed: int, weeks: int, post_days: int, step_min: int, force: bool) -> None:
+def init(folder: Path, seed: int, weeks: int, post_days: int, step_min: int, force: bool, as_json: bool) -> None:
     """Write the sample estate (plan.yaml, telemetry/) into FOLDER."""
     from .sample import write_sample
 
     files = write_sample(folder, seed=seed, baseline_weeks=weeks, post_days=post_days, step_min=step_min, force=force)
-    click.echo(f"wrote {files.plan}")
-    click.echo(f"wrote {len(files.telemetry)} telemetry files ({files.telemetry_rows} rows) in {files.plan.parent / 'telemetry'}")
-    for path in files.extra:
-        click.echo(f"wrote {path}")
+    _emit(as_json, {"plan": str(files.plan), "telemetry": [str(t) for t in files.telemetry],
+                    "telemetry_rows": files.telemetry_rows, "files": [str(e) for e in files.extra]},
+          [f"wrote {files.plan}",
+           f"wrote {len(files.telemetry)} telemetry files ({files.telemetry_rows} rows) in {files.plan.parent / 'telemetry'}",
+           *(f"wrote {path}" for path in files.extra)])
 
 
 @cli.command()
@@ -140,7 +142,9 @@ def validate(plan: Path, as_json: bool) -> None:
 
 @cli.command()
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of stdout.")
-def schema(out: Path | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Accepted for the contract: the schema is JSON already.")
+@_user_errors
+def schema(out: Path | None, as_json: bool) -> None:
     """Print the JSON Schema of the plan file (for editors)."""
     from .plan import plan_schema
 
@@ -317,28 +321,29 @@ DB_OPTION = click.option("--db", type=click.Path(dir_okay=False, path_type=Path)
 @click.option("--tz", help="IANA zone of timestamps written without one (they are refused otherwise).")
 @click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
               help="YAML mapping of a wide file: ts, service, labels, metrics.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
 @_user_errors
-def ingest(files: tuple[Path, ...], db: Path, tz: str | None, mapping: Path | None) -> None:
+def ingest(files: tuple[Path, ...], db: Path, tz: str | None, mapping: Path | None, as_json: bool) -> None:
     """Ingest telemetry FILES (CSV or Parquet) into the store, in one transaction.
 
     Long form has columns ts, service, metric, value and optional region, host, env, phase.
     Bad rows go to quarantine with the reason; a file already ingested is skipped.
     """
-    import yaml
-
     from .errors import DataError
+    from .plan.loader import safe_yaml
+    from .readers import read_text
     from .store import Store
 
     wide = None
     if mapping:
-        try:
-            wide = yaml.safe_load(mapping.read_text())
-        except (OSError, yaml.YAMLError) as exc:
-            raise DataError(f"{mapping}: cannot read the mapping: {exc}") from None
+        wide = safe_yaml(read_text(mapping, max_bytes=1_000_000, what="mapping"), str(mapping))
+        if not isinstance(wide, dict):
+            raise DataError(f"{mapping}: the mapping must be a YAML mapping (ts:, service:, metrics:)")
     with Store(db) as store:
         report = store.ingest(files, tz=tz, mapping=wide)
-    for line in report.lines():
-        click.echo(line)
+    _emit(as_json, {"rows": report.rows, "quarantined": report.quarantined,
+                    "files": [{"path": f.path, "status": f.status, "rows": f.rows, "quarantined": f.quarantined,
+                               "reasons": dict(f.reasons)} for f in report.files]}, report.lines())
 
 
 @cli.command()
@@ -584,9 +589,10 @@ def readiness(plan: Path, as_of: str | None, db: Path | None, lifecycle_file: Pa
               help="With all: replications per strategy when the store has no comparison yet.")
 @click.option("--seed", type=click.IntRange(0), default=0, show_default=True, help="With all: the simulation seed.")
 @click.option("--workers", "-w", type=click.IntRange(1), default=1, show_default=True, help="With all: processes.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
 @_user_errors
 def report(name: str, plan: Path | None, db: Path | None, parameters: tuple[tuple[str, str], ...], out: Path,
-           notebooks: Path | None, replications: int, seed: int, workers: int) -> None:
+           notebooks: Path | None, replications: int, seed: int, workers: int, as_json: bool) -> None:
     """Render report NAME (readiness, rollout_strategy, post_upgrade, cab_pack, or all) to HTML.
 
     Parameters merge in this order: the notebook's defaults, then --plan and --db, then -p KEY VALUE.
@@ -603,11 +609,20 @@ def report(name: str, plan: Path | None, db: Path | None, parameters: tuple[tupl
     else:
         results = [render(name, plan=str(plan) if plan else None, db=str(db) if db else None,
                           parameters=dict(parameters), out=out, notebooks=notebooks)]
-    for r in results:
-        click.echo(f"{r.name}: {r.html}")
+    _emit(as_json, {"reports": [{"name": r.name, "html": str(r.html), "folder": str(r.html.parent)} for r in results]},
+          [f"{r.name}: {r.html}" for r in results])
 
 
 # ----------------------------------------------------------------------------- governance
+
+def _emit(as_json: bool, doc: dict, lines: list[str]) -> None:
+    """Print ``doc`` as JSON under --json, else the lines."""
+    if as_json:
+        click.echo(json.dumps(doc, indent=2, default=str))
+    else:
+        for line in lines:
+            click.echo(line)
+
 
 def _records(frame) -> list[dict]:
     from .documents import json_records
@@ -642,8 +657,9 @@ def config() -> None:
 @click.option("--env", required=True, help="Environment the folder belongs to (prod, staging, ...).")
 @click.option("--tag", required=True, help="Name of this state, e.g. pre-upgrade.")
 @DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
 @_user_errors
-def config_snapshot(folder: Path, env: str, tag: str, db: Path) -> None:
+def config_snapshot(folder: Path, env: str, tag: str, db: Path, as_json: bool) -> None:
     """Read FOLDER's configuration files (YAML, JSON, INI, .properties, .env, TOML) into the store."""
     from .control import read_config_dir
     from .paths import safe_name
@@ -655,8 +671,10 @@ def config_snapshot(folder: Path, env: str, tag: str, db: Path) -> None:
     with Store(db) as store:
         snapshot_id = store.write_snapshot(env, tag, str(folder), entries, hashes)
     secrets = sum(e.secret for e in entries)
-    click.echo(f"snapshot {tag} of {env}: {len(hashes)} files, {len(entries)} keys ({secrets} secrets kept as "
-               f"fingerprints only), id {snapshot_id}")
+    _emit(as_json, {"snapshot_id": snapshot_id, "env": env, "tag": tag, "files": len(hashes), "keys": len(entries),
+                    "secrets": secrets},
+          [f"snapshot {tag} of {env}: {len(hashes)} files, {len(entries)} keys ({secrets} secrets kept as "
+           f"fingerprints only), id {snapshot_id}"])
 
 
 @config.command("drift")
@@ -740,8 +758,9 @@ def audit() -> None:
 @click.option("--details", default="{}", help="JSON object with anything else.")
 @click.option("--ts", help="When (ISO with zone); now by default.")
 @DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
 @_user_errors
-def audit_append(change_id, step, actor, role, action, outcome, details, ts, db) -> None:
+def audit_append(change_id, step, actor, role, action, outcome, details, ts, db, as_json: bool) -> None:
     """Append one record to the hash chain."""
     import datetime as dt
 
@@ -757,14 +776,16 @@ def audit_append(change_id, step, actor, role, action, outcome, details, ts, db)
               "role": role, "action": action, "outcome": outcome, "details": extra}
     with Store(db) as store:
         rows = append(store, _key(db), [record], source="--")
-    click.echo(f"record {rows[-1]['seq']} appended; head {rows[-1]['hash'][:16]}")
+    _emit(as_json, {"seq": rows[-1]["seq"], "head": rows[-1]["hash"]},
+          [f"record {rows[-1]['seq']} appended; head {rows[-1]['hash'][:16]}"])
 
 
 @audit.command("ingest")
 @click.argument("file", type=click.Path(path_type=Path))
 @DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
 @_user_errors
-def audit_ingest(file: Path, db: Path) -> None:
+def audit_ingest(file: Path, db: Path, as_json: bool) -> None:
     """Append every record of a JSONL FILE (ts, change_id, step, actor, role, action, outcome, details)."""
     from .control import append, read_jsonl
     from .store import Store
@@ -772,7 +793,8 @@ def audit_ingest(file: Path, db: Path) -> None:
     records = read_jsonl(file)
     with Store(db) as store:
         rows = append(store, _key(db), records, source=str(file))
-    click.echo(f"{len(rows)} records appended from {file}; head {rows[-1]['hash'][:16] if rows else '-'}")
+    _emit(as_json, {"appended": len(rows), "head": rows[-1]["hash"] if rows else None},
+          [f"{len(rows)} records appended from {file}; head {rows[-1]['hash'][:16] if rows else '-'}"])
 
 
 @audit.command("verify")
@@ -884,8 +906,9 @@ def sod(plan_path: Path | None, db: Path | None, as_json: bool) -> None:
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
 @_user_errors
-def history(file: Path, db: Path) -> None:
+def history(file: Path, db: Path, as_json: bool) -> None:
     """Add past upgrades from a CSV (change_id, requested_at, started_at, finished_at, downtime_min,
     outcome, rolled_back, incidents_p1..p3) to the store, for KPIs."""
     from .control.kpi import read_history
@@ -894,7 +917,7 @@ def history(file: Path, db: Path) -> None:
     frame = read_history(file)
     with Store(db) as store:
         n = store.write_history(frame)
-    click.echo(f"{n} past upgrades stored")
+    _emit(as_json, {"stored": n}, [f"{n} past upgrades stored"])
 
 
 @cli.command()
@@ -981,8 +1004,10 @@ def archive() -> None:
 @click.option("--reports", type=click.Path(file_okay=False, path_type=Path), help="Rendered reports to include.")
 @click.option("--retention-days", type=click.IntRange(1), default=2555, show_default=True, help="Keep for this long.")
 @DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
 @_user_errors
-def archive_create(change_id: str, out: Path, reports: Path | None, retention_days: int, db: Path) -> None:
+def archive_create(change_id: str, out: Path, reports: Path | None, retention_days: int, db: Path,
+                   as_json: bool) -> None:
     """Reports, execution log and snapshots of a change, with a sha256 manifest."""
     from .control import archive_change
     from .paths import safe_name
@@ -991,7 +1016,9 @@ def archive_create(change_id: str, out: Path, reports: Path | None, retention_da
     safe_name(change_id, "--change")
     with Store(db, must_exist=True) as store:
         result = archive_change(change_id, out, store, reports=reports, retention_days=retention_days)
-    click.echo(f"archived {change_id}: {result.files} files in {result.folder}; manifest {result.manifest}")
+    _emit(as_json, {"change_id": change_id, "folder": str(result.folder), "files": result.files,
+                    "manifest": str(result.manifest)},
+          [f"archived {change_id}: {result.files} files in {result.folder}; manifest {result.manifest}"])
 
 
 @archive.command("verify")
@@ -1015,13 +1042,14 @@ def archive_verify(folder: Path, as_json: bool) -> None:
 @archive.command("retention")
 @click.argument("root", type=click.Path(path_type=Path))
 @click.option("--as-of", "as_of", help="Date of the check (YYYY-MM-DD); today by default.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
 @_user_errors
-def archive_retention(root: Path, as_of: str | None) -> None:
+def archive_retention(root: Path, as_of: str | None, as_json: bool) -> None:
     """List archives under ROOT, kept or due for disposal under their retention policy."""
     from .control import retention_check
 
-    for r in retention_check(root, _as_of(as_of)):
-        click.echo(f"{r['change_id']}: {r['status']} (retain until {r['retain_until']})")
+    rows = retention_check(root, _as_of(as_of))
+    _emit(as_json, {"archives": rows}, [f"{r['change_id']}: {r['status']} (retain until {r['retain_until']})" for r in rows])
 
 
 def main() -> None:
