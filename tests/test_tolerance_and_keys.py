@@ -108,3 +108,26 @@ def test_fingerprints_depend_on_the_key_and_the_value():
     import hmac
 
     assert keyed_hash(a, "pw") == hmac.new(a, b"pw", hashlib.sha256).hexdigest()
+
+
+@pytest.mark.parametrize("field, value", [
+    ("ts", "2026-01-01 05:00:00+00"), ("change_id", "C-other"), ("step", "other-step"), ("actor", "mallory"),
+    ("role", "approver"), ("action", "other_action"), ("outcome", "failed"), ("details", '{"x": 2}'),
+])
+def test_every_hashed_field_is_tamper_evident(tmp_path, field, value):
+    """An edit of any one field of a stored record, written without re-hashing, breaks the chain
+    at that record (record 2 of 3)."""
+    from upgradesim.control import append, verify
+    from upgradesim.store import Store
+
+    key = b"k" * 32
+    with Store(tmp_path / "a.duckdb") as store:
+        append(store, key, [{"ts": f"2026-01-01T0{i}:00:00Z", "change_id": "C1", "step": f"s{i}", "actor": "dana",
+                             "role": "executor", "action": "node_upgrade", "outcome": "ok", "details": {"x": i}}
+                            for i in range(3)], source="t")
+        assert verify(store, key).ok
+        store.con.execute(f'UPDATE audit_log SET "{field}" = ? WHERE seq = 2', [value])
+        result = verify(store, key)
+        assert not result.ok and result.first_broken == 2 and "do not match its hash" in result.problem
+        assert result.message() == ("audit log BROKEN at record 2: its contents do not match its hash: edited, or "
+                                    "written without the key")
