@@ -131,3 +131,20 @@ def test_every_hashed_field_is_tamper_evident(tmp_path, field, value):
         assert not result.ok and result.first_broken == 2 and "do not match its hash" in result.problem
         assert result.message() == ("audit log BROKEN at record 2: its contents do not match its hash: edited, or "
                                     "written without the key")
+
+
+def test_the_record_hash_format_is_pinned():
+    """Stores written today must verify tomorrow: the canonical form and its keyed hash are fixed
+    (a time in UTC, details with sorted keys, compact separators, 'prev|canonical')."""
+    import hashlib
+    import hmac
+
+    from upgradesim.control.audit import _canonical, _normalise, record_hash
+
+    r = _normalise({"ts": "2026-01-01T01:00:00+01:00", "change_id": "C1", "step": "s", "actor": "dana",
+                    "role": "executor", "action": "x", "outcome": "ok", "details": {"b": 1, "a": 2}}, "t")
+    assert _canonical(1, r) == '[1,"2026-01-01T00:00:00+00:00","C1","s","dana","executor","x","ok","{\\"a\\": 2, \\"b\\": 1}"]'
+    assert record_hash(b"k" * 32, "", 1, r) == "1b507d4614b8538828aff6f2b9ceaa206864e89b417a6baccc7e6205ba5a7379"
+    unsorted = dict(r, details={"b": 1, "a": 2})  # a dict is canonicalised the same way
+    expected = hmac.new(b"k" * 32, ("abc|" + _canonical(2, r)).encode(), hashlib.sha256).hexdigest()
+    assert record_hash(b"k" * 32, "abc", 2, unsorted) == expected
