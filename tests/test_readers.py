@@ -117,3 +117,43 @@ def test_nesting_never_breaks_the_contract(tmp_path, depth, kind):
     path.write_text("name: " + kind * depth + "1" + close * depth + "\n")
     result = CliRunner().invoke(cli, ["validate", str(path)])
     assert result.exit_code == 1 and "Traceback" not in result.output and "internal error" not in result.output
+
+
+def test_scalar_parsers_exact():
+    import datetime as dt
+
+    from upgradesim.readers import KINDS, parse_timestamp
+
+    assert parse_timestamp("2026-01-02T03:04:05Z") == dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    assert parse_timestamp(" 2026-01-02 ") == dt.datetime(2026, 1, 2, tzinfo=dt.UTC)  # naive means UTC
+    assert parse_timestamp("2026-01-02T04:00:00+01:00") == dt.datetime(2026, 1, 2, 3, tzinfo=dt.UTC)
+    assert parse_timestamp("2026-01-02T04:00:00+01:00").tzinfo is dt.UTC
+    for text in ("true", "YES", "1", "y", "T"):
+        assert KINDS["bool"](text) is True
+    for text in ("false", "No", "0", "n", "F"):
+        assert KINDS["bool"](text) is False
+    for kind, text, rule in (("bool", "maybe", "must be true or false"), ("number", "nan", "must be a finite number"),
+                             ("number", "-inf", "must be a finite number"), ("count", "1.5", "must be a whole number >= 0"),
+                             ("count", "-1", "must be a whole number >= 0"), ("text", "a\x01b", "must not contain control characters")):
+        with pytest.raises(ValueError, match=rule):
+            KINDS[kind](text)
+    assert KINDS["count"]("3") == 3 and isinstance(KINDS["count"]("3.0"), int) and KINDS["number"]("2.5") == 2.5
+    assert KINDS["text"]("a\tb") == "a\tb"
+
+
+def test_read_text_boundaries(tmp_path):
+    from upgradesim.readers import is_gzip
+
+    path = tmp_path / "x.txt"
+    path.write_bytes(b"abc")
+    assert read_text(path, max_bytes=3) == "abc"  # exactly the limit is allowed
+    path.write_bytes(b"a\x00b\x00")
+    with pytest.raises(DataError, match=r"a NUL byte at 1\)"):  # the first NUL is named
+        read_text(path)
+    with pytest.raises(DataError, match=r"nope.txt: report not found$"):
+        read_text(tmp_path / "nope.txt", what="report")
+    gz = tmp_path / "a.gz"
+    import gzip
+
+    gz.write_bytes(gzip.compress(b"x"))
+    assert is_gzip(gz) and not is_gzip(path)
