@@ -224,3 +224,12 @@ def test_deeply_nested_and_alias_heavy_yaml_fail_fast(write_plan):
     started = time.perf_counter()
     _, problems = problems_of(bomb, write_plan)
     assert time.perf_counter() - started < 1.0 and "alias bomb" in problems[0]
+
+
+def test_durations_within_sane_ranges(write_plan):
+    text = TINY_PLAN.replace("upgrade_min: 10,", "upgrade_min: 600000,")
+    path, problems = problems_of(text, write_plan)
+    assert problems == [f"{path}:{line_of(text, 'upgrade_min: 600000')}: tiers.app.upgrade_min(=600000): "
+                        "must be <= 525600"]
+    ok = TINY_PLAN.replace("upgrade_min: 10,", "upgrade_min: 525600,")
+    assert load_plan(write_plan(ok)).tiers["app"].upgrade_min.value == 525600

@@ -1,13 +1,12 @@
-"""User-given names that become file or folder names, and writes that must stay in their folder."""
+"""User-given names that become file or folder names: one safe pattern, so no write leaves its folder."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from .errors import DataError
 
-__all__ = ["safe_name", "inside", "SAFE_NAME"]
+__all__ = ["safe_name", "SAFE_NAME"]
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}")
 
@@ -21,11 +20,3 @@ def safe_name(value: object, what: str) -> str:
         raise DataError(f"{what}(={shown!r}): must be 1-128 letters, digits or ._@+- , start with a letter or digit "
                         "and not contain '..' (it becomes a file name)")
     return text
-
-
-def inside(folder: str | Path, path: str | Path) -> Path:
-    """``path`` resolved, when it lies inside ``folder``; else a DataError."""
-    root, target = Path(folder).resolve(), Path(path).resolve()
-    if not target.is_relative_to(root):
-        raise DataError(f"{path}: would be written outside {folder}")
-    return Path(path)

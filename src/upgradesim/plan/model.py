@@ -319,9 +319,14 @@ class Calendar(_Frozen):
 # --------------------------------------------------------------------------- behaviour
 
 
+MAX_DURATION = 525_600  # a year in minutes: a duration beyond it is a typo, not a plan
+Span = Annotated[float, Field(gt=0, le=MAX_DURATION)]
+SpanOrZero = Annotated[float, Field(ge=0, le=MAX_DURATION)]
+
+
 class Fixed(_Frozen):
     dist: Literal["fixed"] = "fixed"
-    value: Positive
+    value: Span
 
     @property
     def mean(self) -> float:
@@ -330,9 +335,9 @@ class Fixed(_Frozen):
 
 class Triangular(_Frozen):
     dist: Literal["triangular"] = "triangular"
-    low: NonNegative
-    mode: NonNegative
-    high: Positive
+    low: SpanOrZero
+    mode: SpanOrZero
+    high: Span
 
     @model_validator(mode="after")
     def _order(self) -> Triangular:
@@ -351,8 +356,8 @@ class LogNormal(_Frozen):
     """Lognormal given by its median and 95th percentile, as staging measurements report."""
 
     dist: Literal["lognormal"] = "lognormal"
-    median: Positive
-    p95: Positive
+    median: Span
+    p95: Span
     # fitted from n observations: each replication draws (mu, sigma) from their posterior
     # (normal-inverse-chi-square, flat prior) instead of trusting the point estimate
     n: Annotated[int, Field(ge=2)] | None = None
@@ -380,7 +385,7 @@ class Empirical(_Frozen):
     """Resampled measurements."""
 
     dist: Literal["empirical"] = "empirical"
-    samples: Annotated[tuple[NonNegative, ...], Field(min_length=1)]
+    samples: Annotated[tuple[SpanOrZero, ...], Field(min_length=1)]
 
     @property
     def mean(self) -> float:
