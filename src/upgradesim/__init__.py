@@ -15,30 +15,42 @@ from .errors import (
     StoreError,
     UpgradesimError,
 )
-from .judge import JudgeConfig, Verdict, judge_frames, load_judge_config, logs_diff
-from .judge import judge as judge_telemetry  # ``upgradesim.judge`` stays the subpackage
-from .plan import Plan, load_plan, parse_plan, plan_hash, plan_schema, summarize_plan
-from .readiness import Readiness, assess
-from .sample import sample_plan_path, write_sample
-from .sim import (
-    EVENT_FIELDS,
-    REPLICATION_FIELDS,
-    SimulationResult,
-    check_tolerance,
-    compare,
-    recommend,
-    simulate,
-)
-from .store import Store
+
+# name -> (module, attribute): loaded on first use, so `upgradesim --help` does not import pandas,
+# DuckDB or SciPy (PEP 562)
+_LAZY = {
+    "JudgeConfig": (".judge", "JudgeConfig"), "Verdict": (".judge", "Verdict"), "judge_frames": (".judge", "judge_frames"),
+    "load_judge_config": (".judge", "load_judge_config"), "logs_diff": (".judge", "logs_diff"),
+    "judge_telemetry": (".judge.verdict", "judge"),
+    "Plan": (".plan", "Plan"), "load_plan": (".plan", "load_plan"), "parse_plan": (".plan", "parse_plan"),
+    "plan_hash": (".plan", "plan_hash"), "plan_schema": (".plan", "plan_schema"),
+    "summarize_plan": (".plan", "summarize_plan"),
+    "Readiness": (".readiness", "Readiness"), "assess": (".readiness", "assess"),
+    "sample_plan_path": (".sample", "sample_plan_path"), "write_sample": (".sample", "write_sample"),
+    "EVENT_FIELDS": (".sim", "EVENT_FIELDS"), "REPLICATION_FIELDS": (".sim", "REPLICATION_FIELDS"),
+    "SimulationResult": (".sim", "SimulationResult"), "check_tolerance": (".sim", "check_tolerance"),
+    "compare": (".sim", "compare"), "recommend": (".sim", "recommend"), "simulate": (".sim", "simulate"),
+    "Store": (".store", "Store"),
+}
+_SUBPACKAGES = {"report", "control", "judge", "plan", "readiness", "sample", "sim", "store"}
 
 
 def __getattr__(name: str):
-    """``upgradesim.report`` and ``upgradesim.control`` load on first use (report brings matplotlib)."""
-    if name in ("report", "control"):
-        import importlib
+    """Public names and subpackages load on first use (``upgradesim.report`` brings matplotlib)."""
+    import importlib
 
+    if name in _LAZY:
+        module, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module, __name__), attribute)
+        globals()[name] = value
+        return value
+    if name in _SUBPACKAGES:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'upgradesim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | _SUBPACKAGES)
 
 
 try:

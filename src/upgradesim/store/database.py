@@ -309,11 +309,9 @@ class Store(GovernanceQueries):
 
     # ------------------------------------------------------------------ samples for the judge
 
-    def samples(self, services: list[str] | None, window: Window, *, hosts_like: str | None = None,
-                hosts_not_like: str | None = None, aggregate: bool = False) -> pd.DataFrame:
-        """Telemetry for the judge: raw rows (ts, service, metric, value, region, host), or with
-        ``aggregate`` one row per service, metric and timestamp (value = the hosts' mean, total =
-        their sum), computed in DuckDB."""
+    def _telemetry_filter(self, services, window: Window, hosts_like: str | None,
+                          hosts_not_like: str | None) -> tuple[str, list]:
+        """The WHERE clause (and its parameters) of a telemetry read: window, services, host globs."""
         params: list = []
         where = self._where(window, params)
         extra = []
@@ -328,6 +326,14 @@ class Store(GovernanceQueries):
             params.append(hosts_not_like)
         if extra:
             where = (where + " AND " if where else " WHERE ") + " AND ".join(extra)
+        return where, params
+
+    def samples(self, services: list[str] | None, window: Window, *, hosts_like: str | None = None,
+                hosts_not_like: str | None = None, aggregate: bool = False) -> pd.DataFrame:
+        """Telemetry for the judge: raw rows (ts, service, metric, value, region, host), or with
+        ``aggregate`` one row per service, metric and timestamp (value = the hosts' mean, total =
+        their sum), computed in DuckDB."""
+        where, params = self._telemetry_filter(services, window, hosts_like, hosts_not_like)
         if aggregate:
             return self.con.execute(
                 "SELECT ts, service, metric, avg(value) AS value, sum(value) AS total FROM telemetry"
@@ -345,18 +351,7 @@ class Store(GovernanceQueries):
         names = list(services) if services else self.services()
         out: dict = {}
         for i in range(0, len(names), batch):
-            chunk = names[i:i + batch]
-            params: list = []
-            where = self._where(window, params)
-            extra = ["service IN (" + ", ".join("?" for _ in chunk) + ")"]
-            params.extend(chunk)
-            if hosts_like:
-                extra.append("host GLOB ?")
-                params.append(hosts_like)
-            if hosts_not_like:
-                extra.append("(host IS NULL OR NOT host GLOB ?)")
-                params.append(hosts_not_like)
-            where = (where + " AND " if where else " WHERE ") + " AND ".join(extra)
+            where, params = self._telemetry_filter(names[i:i + batch], window, hosts_like, hosts_not_like)
             keys = self.con.execute(f"SELECT service, metric, hash(service, metric) FROM telemetry{where} "
                                     "GROUP BY 1, 2 ORDER BY 3", params).fetchall()
             if not keys:
