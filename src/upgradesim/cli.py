@@ -542,16 +542,10 @@ def logs_diff(before: Path, after: Path, alpha: float, min_ratio: float, header:
 @_user_errors
 def readiness(plan: Path, as_of: str | None, db: Path | None, lifecycle_file: Path | None, as_json: bool) -> None:
     """Assess PLAN's readiness: findings, component classes, go/no-go (exit 0 go, 2 no-go)."""
-    import datetime as dt
-
-    from .errors import DataError
     from .plan import load_plan
     from .readiness import assess
 
-    try:
-        day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
-    except ValueError:
-        raise DataError(f"--as-of(={as_of}): must be a date YYYY-MM-DD") from None
+    day = _as_of(as_of)
     loaded = load_plan(plan)
     if db:
         from .store import Store
