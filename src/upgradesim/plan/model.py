@@ -8,22 +8,48 @@ are fractions in [0, 1] and named ``p_...`` or ``..._prob``.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pydantic import (
-    AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
-    Discriminator,
     Field,
-    Tag,
     field_validator,
     model_validator,
+)
+
+from .base import (  # noqa: F401
+    DAYS,
+    Name,
+    NonNegative,
+    Percent,
+    Positive,
+    Probability,
+    _Frozen,
+    _probability,
+    _tuple,
+)
+from .distributions import (  # noqa: F401
+    MAX_DURATION,
+    Beta,
+    Duration,
+    Empirical,
+    Fixed,
+    LogNormal,
+    Span,
+    SpanOrZero,
+    Triangular,
+)
+from .strategies import (  # noqa: F401
+    BigBang,
+    BlueGreen,
+    Canary,
+    ParallelRun,
+    Phased,
+    Rolling,
+    Strategy,
 )
 
 __all__ = [
@@ -63,38 +89,6 @@ __all__ = [
     "Roles",
     "DAYS",
 ]
-
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-class _Frozen(BaseModel):
-    """Frozen, strict models: no unknown keys, no NaN or infinity, and validated again whenever
-    derived (``model_copy(update=...)`` in a notebook or what-if, or an instance passed in)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, revalidate_instances="always")
-
-    def model_copy(self, *, update: dict | None = None, deep: bool = False):
-        copy = super().model_copy(update=update, deep=deep)
-        return type(self).model_validate(copy) if update else copy
-
-
-def _probability(value: float) -> float:
-    if not 0.0 <= value <= 1.0:
-        raise ValueError("must be a probability in [0, 1]")
-    return value
-
-
-Probability = Annotated[float, AfterValidator(_probability)]
-Positive = Annotated[float, Field(gt=0)]
-NonNegative = Annotated[float, Field(ge=0)]
-Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
-Percent = Annotated[float, Field(ge=0, le=100)]
-
-
-def _tuple(value: object) -> object:
-    """Accept one item where a list is expected (``days: sat``)."""
-    return (value,) if isinstance(value, (str, dict)) else value
-
 
 # --------------------------------------------------------------------------- release
 
@@ -319,92 +313,6 @@ class Calendar(_Frozen):
 # --------------------------------------------------------------------------- behaviour
 
 
-MAX_DURATION = 525_600  # a year in minutes: a duration beyond it is a typo, not a plan
-Span = Annotated[float, Field(gt=0, le=MAX_DURATION)]
-SpanOrZero = Annotated[float, Field(ge=0, le=MAX_DURATION)]
-
-
-class Fixed(_Frozen):
-    dist: Literal["fixed"] = "fixed"
-    value: Span
-
-    @property
-    def mean(self) -> float:
-        return self.value
-
-
-class Triangular(_Frozen):
-    dist: Literal["triangular"] = "triangular"
-    low: SpanOrZero
-    mode: SpanOrZero
-    high: Span
-
-    @model_validator(mode="after")
-    def _order(self) -> Triangular:
-        if not self.low <= self.mode <= self.high:
-            raise ValueError("needs low <= mode <= high")
-        if self.low == self.high:
-            raise ValueError("needs low < high (use a fixed value otherwise)")
-        return self
-
-    @property
-    def mean(self) -> float:
-        return (self.low + self.mode + self.high) / 3
-
-
-class LogNormal(_Frozen):
-    """Lognormal given by its median and 95th percentile, as staging measurements report."""
-
-    dist: Literal["lognormal"] = "lognormal"
-    median: Span
-    p95: Span
-    # fitted from n observations: each replication draws (mu, sigma) from their posterior
-    # (normal-inverse-chi-square, flat prior) instead of trusting the point estimate
-    n: Annotated[int, Field(ge=2)] | None = None
-
-    @model_validator(mode="after")
-    def _order(self) -> LogNormal:
-        if self.p95 <= self.median:
-            raise ValueError("needs p95 > median")
-        return self
-
-    @property
-    def mu(self) -> float:
-        return math.log(self.median)
-
-    @property
-    def sigma(self) -> float:
-        return (math.log(self.p95) - math.log(self.median)) / 1.6448536269514722
-
-    @property
-    def mean(self) -> float:
-        return math.exp(self.mu + self.sigma**2 / 2)
-
-
-class Empirical(_Frozen):
-    """Resampled measurements."""
-
-    dist: Literal["empirical"] = "empirical"
-    samples: Annotated[tuple[SpanOrZero, ...], Field(min_length=1)]
-
-    @property
-    def mean(self) -> float:
-        return sum(self.samples) / len(self.samples)
-
-
-def _duration(value: object) -> object:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return {"dist": "fixed", "value": value}
-    return value
-
-
-Duration = Annotated[
-    Annotated[Fixed, Tag("fixed")] | Annotated[Triangular, Tag("triangular")] | Annotated[LogNormal, Tag("lognormal")] | Annotated[Empirical, Tag("empirical")],
-    Discriminator("dist"),
-    BeforeValidator(_duration),
-]
-
-
 class Overheads(_Frozen):
     """Extra resources the target release needs compared with the source release."""
 
@@ -433,19 +341,6 @@ class Release(_Frozen):
     defect_manifest_h: Duration = Fixed(value=4)
     defect_tiers: tuple[Name, ...] = ()  # default: the service's bottleneck tier
 
-
-
-class Beta(_Frozen):
-    """An uncertain probability: Beta(alpha, beta), e.g. the posterior of failures in attempts
-    (0 failures in 18 attempts with a uniform prior is Beta(1, 19), mean 0.05, not 0)."""
-
-    dist: Literal["beta"] = "beta"
-    alpha: Annotated[float, Field(gt=0)]
-    beta: Annotated[float, Field(gt=0)]
-
-    @property
-    def mean(self) -> float:
-        return self.alpha / (self.alpha + self.beta)
 
 
 class TierBehaviour(_Frozen):
@@ -489,103 +384,6 @@ class Migration(_Frozen):
     restore_min: Positive = 60  # non-transactional failure: restore from backup
     long_transactions: LongTransactions = LongTransactions()
     data: DataMigration = DataMigration()
-
-
-# --------------------------------------------------------------------------- strategies
-
-
-class _StrategyBase(_Frozen):
-    name: Name
-    description: str = ""
-    sequencing: Literal["sequential", "simultaneous"] = "sequential"
-    tiers: tuple[Name, ...] = ()  # restrict to these tiers; all when empty
-
-
-class _Batched(_StrategyBase):
-    batch_size: Annotated[int, Field(gt=0)] | None = None
-    batch_pct: Annotated[float, Field(gt=0, le=100)] | None = None
-
-    @model_validator(mode="after")
-    def _batch(self):
-        if self.batch_size is not None and self.batch_pct is not None:
-            raise ValueError("give batch_size or batch_pct, not both")
-        return self
-
-    def batch_for(self, nodes: int) -> int:
-        """Nodes per batch for a group of ``nodes`` nodes (at least 1)."""
-        if self.batch_size is not None:
-            return max(1, min(self.batch_size, nodes))
-        if self.batch_pct is not None:
-            return max(1, min(nodes, int(nodes * self.batch_pct / 100 + 0.999999)))
-        return max(1, nodes)
-
-
-class BigBang(_StrategyBase):
-    """Everything at once in each region's window; the region is down for the duration."""
-
-    kind: Literal["big_bang"]
-
-
-class Rolling(_Batched):
-    """Batches of n nodes (or p%) per tier and region, keeping the rest in service."""
-
-    kind: Literal["rolling"]
-
-    @model_validator(mode="after")
-    def _need_batch(self) -> Rolling:
-        if self.batch_size is None and self.batch_pct is None:
-            raise ValueError("rolling needs batch_size or batch_pct")
-        return self
-
-
-class Phased(_Batched):
-    """Waves by region (``waves``) or by percentage of nodes (``wave_pct``), with bake time."""
-
-    kind: Literal["phased"]
-    waves: tuple[tuple[Name, ...], ...] = ()  # region groups, in order
-    wave_pct: tuple[Annotated[float, Field(gt=0, le=100)], ...] = ()  # e.g. [10, 30, 60]
-    bake_h: NonNegative = 24
-
-    @model_validator(mode="after")
-    def _waves(self) -> Phased:
-        if bool(self.waves) == bool(self.wave_pct):
-            raise ValueError("give exactly one of waves (region groups) or wave_pct")
-        if any(len(wave) == 0 for wave in self.waves):
-            raise ValueError("every wave must name at least one region")
-        if self.wave_pct and abs(sum(self.wave_pct) - 100) > 1e-6:
-            raise ValueError(f"wave_pct must add up to 100 (it adds up to {sum(self.wave_pct):g})")
-        return self
-
-
-class Canary(_StrategyBase):
-    """A fraction of each region's nodes first, a bake time with a health gate, then ``then``."""
-
-    kind: Literal["canary"]
-    fraction: Annotated[float, Field(gt=0, lt=1)]
-    bake_h: NonNegative = 4
-    then: Name
-
-
-class BlueGreen(_StrategyBase):
-    """A parallel green stack is upgraded off-line, then traffic switches over."""
-
-    kind: Literal["blue_green"]
-    cutover_min: NonNegative = 5
-    keep_blue_h: NonNegative = 24  # blue stays up for instant switch-back
-
-
-class ParallelRun(_StrategyBase):
-    """Old and new side by side for ``run_days``; then the old is decommissioned."""
-
-    kind: Literal["parallel_run"]
-    run_days: Positive = 7
-    cutover_min: NonNegative = 5
-
-
-Strategy = Annotated[
-    Annotated[BigBang, Tag("big_bang")] | Annotated[Rolling, Tag("rolling")] | Annotated[Phased, Tag("phased")] | Annotated[Canary, Tag("canary")] | Annotated[BlueGreen, Tag("blue_green")] | Annotated[ParallelRun, Tag("parallel_run")],
-    Discriminator("kind"),
-]
 
 
 class RollbackPolicy(_Frozen):
