@@ -266,3 +266,26 @@ def test_file_names_are_taken_literally(store, tmp_path):
     fake.write_text(GOOD)
     with pytest.raises(DataError, match="named .gz but not gzip"):
         store.ingest([fake])
+
+
+def test_the_newest_of_several_runs_is_read_back(tmp_path):
+    import time
+
+    from upgradesim import compare
+    from upgradesim.judge import judge_frames
+
+    plan = load_plan(sample_plan_path())
+    with Store(tmp_path / "runs.duckdb") as store:
+        first = store.write_simulation(compare(plan, ["big-bang"], replications=2, seed=1))
+        time.sleep(0.01)
+        second = store.write_simulation(compare(plan, ["blue-green"], replications=3, seed=2))
+        assert first != second
+        newest = store.simulation()
+        assert newest["run_id"] == second and set(newest["replications"]["strategy"]) == {"blue-green"}
+        assert store.simulation(first)["run_id"] == first
+        frame = pd.DataFrame({"ts": pd.date_range("2026-01-01", periods=10, freq="h", tz="UTC"), "service": "a",
+                              "metric": "m", "value": range(10)})
+        v1 = store.write_verdict(judge_frames(frame, frame, mode="control"))
+        time.sleep(0.01)
+        v2 = store.write_verdict(judge_frames(frame, frame.assign(value=frame["value"] * 3), mode="control"))
+        assert store.verdict()["run"]["verdict_id"].iloc[0] == v2 != v1

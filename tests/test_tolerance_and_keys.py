@@ -148,3 +148,28 @@ def test_the_record_hash_format_is_pinned():
     unsorted = dict(r, details={"b": 1, "a": 2})  # a dict is canonicalised the same way
     expected = hmac.new(b"k" * 32, ("abc|" + _canonical(2, r)).encode(), hashlib.sha256).hexdigest()
     assert record_hash(b"k" * 32, "abc", 2, unsorted) == expected
+
+
+def test_summary_figures_pinned_on_a_known_sample():
+    """Each summary figure is the statistic it names, at the level it names, on known data."""
+    import numpy as np
+
+    from upgradesim.sim.runner import summarize
+
+    durations = np.arange(1.0, 101.0)  # 1..100
+    reps = pd.DataFrame({"strategy": "s", "duration_min": durations, "downtime_min": durations / 10,
+                         "sla_breach_min": 0.0, "unserved_requests": 5.0, "extra_node_hours": 2.0,
+                         "rolled_back": np.arange(100) < 20, "window_overruns": np.where(np.arange(100) < 5, 2, 0),
+                         "completed": np.arange(100) >= 20, "defect_shipped": False})
+    figures = summarize(reps).set_index("figure")
+    assert figures.loc["duration_min", "estimate"] == 50.5
+    assert figures.loc["duration_p50_min", "estimate"] == 50.5 and figures.loc["duration_p95_min", "estimate"] == 95.05
+    assert figures.loc["downtime_min", "estimate"] == pytest.approx(5.05)
+    assert (figures.loc["unserved_requests", "low"], figures.loc["unserved_requests", "high"]) == (5.0, 5.0)
+    assert figures.loc["p_rollback", "estimate"] == 0.2 and figures.loc["p_overrun", "estimate"] == 0.05
+    assert figures.loc["p_complete", "estimate"] == 0.8 and figures.loc["p_defect_shipped", "estimate"] == 0.0
+    # Wilson 95% for 20/100: [0.1333, 0.2888]; t interval of 1..100: 50.5 +- 1.984 * 29.01 / 10
+    assert figures.loc["p_rollback", "low"] == pytest.approx(0.13333, abs=1e-4)
+    assert figures.loc["p_rollback", "high"] == pytest.approx(0.28883, abs=1e-4)
+    assert figures.loc["duration_min", "high"] - 50.5 == pytest.approx(1.9842169 * 29.011492 / 10, rel=1e-5)
+    assert set(figures["n"]) == {100}
