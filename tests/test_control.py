@@ -445,3 +445,13 @@ def test_sample_governance_end_to_end(tmp_path):
     assert runner.invoke(cli, ["archive", "verify", str(folder / "arch" / "CHG-2026-0077")]).exit_code == 0
     assert (folder / "g.duckdb.key").exists() and store_key(db) == store_key(db)
     shutil.rmtree(folder / "arch")
+
+
+def test_a_type_only_change_is_drift():
+    base = pd.DataFrame([{"file": "a.yaml", "key": "port", "value": "8080", "type": "int", "secret": False},
+                         {"file": "a.yaml", "key": "same", "value": "x", "type": "str", "secret": False}])
+    cur = base.copy()
+    cur.loc[0, "type"] = "str"  # "8080" quoted now: the same text, another type
+    diff = diff_entries(base, cur)
+    assert diff.to_dict(orient="records") == [{"file": "a.yaml", "key": "port", "change": "changed",
+                                               "baseline": "8080", "current": "8080"}]

@@ -395,3 +395,15 @@ def test_duplicate_timestamps_are_averaged_not_double_counted():
     row, _ = one(base, cand)
     assert row.baseline_n == 20 and row.candidate_n == 20 and row["class"] == "High"
     assert row.effect == pytest.approx(2.0)
+
+
+def test_a_rare_slow_request_is_caught_by_the_tail_not_the_median():
+    rng = np.random.default_rng(22)
+    base = rng.normal(100, 5, 4000)
+    cand = rng.normal(100, 5, 2000)
+    cand[rng.random(2000) < 0.02] *= 3  # one request in fifty: p95 unchanged, p99 three times higher
+    config = JudgeConfig(default=MetricRule(match="*", direction="increase", excursions=False))
+    row, _ = one(frame(base), frame(cand), config)
+    checks = checks_of(row)
+    assert checks["level"]["status"] == "ok" and checks["p99"]["status"] == "high"
+    assert checks["p99"]["effect"] > 1.5 and row["class"] == "High" and row.fails

@@ -206,3 +206,16 @@ def test_cli_readiness(tmp_path):
     assert len(stored["findings"]) == 48 and stored["readiness_runs"].decision.iloc[0] == "no-go"
     bad = runner.invoke(cli, ["readiness", str(sample_plan_path()), "--as-of", "30/11/2026"])
     assert bad.exit_code == 1 and "--as-of(=30/11/2026): must be a date YYYY-MM-DD" in bad.output
+
+
+@pytest.mark.parametrize("day, status, days", [(dt.date(2024, 11, 20), "ends_before_rollout", 1),
+                                               (dt.date(2024, 11, 21), "ends_before_rollout", 0),
+                                               (dt.date(2024, 11, 22), "past_eol", -1)])
+def test_end_of_life_is_compared_on_the_right_day(day, status, days):
+    """PostgreSQL 12 reaches end of life on 2024-11-21: supported through that day, past it after."""
+    def edit(d):
+        d["components"] = [{"name": "pg", "tier": "db", "product": "postgresql", "version": "12.17"}]
+        d["calendar"]["start"] = "2025-01-06T00:00:00Z"
+        d["calendar"]["one_off_windows"] = [{"start": "2025-01-06T00:00:00", "end": "2025-02-01T00:00:00"}]
+    rows = assess(make_plan(edit), as_of=day).lifecycle.set_index("component")
+    assert rows.loc["pg", "status"] == status and rows.loc["pg", "days_to_eol"] == days
