@@ -14,13 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_store import OUT, generate  # noqa: E402
+from bench_store import OUT, generate, run_child  # noqa: E402
 
 CHILD = textwrap.dedent('''
     import json, resource, sys, time, datetime as dt
@@ -45,10 +44,7 @@ CHILD = textwrap.dedent('''
 
 
 def child(kind: str, db: Path, workers: int = 1) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD, kind, str(db), str(workers)], capture_output=True, text=True)
-    if out.returncode:
-        raise SystemExit(out.stderr)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(CHILD, kind, db, workers)
 
 
 def main() -> None:

@@ -109,11 +109,16 @@ CHILD = textwrap.dedent('''
 ''')
 
 
-def child(kind: str, data: Path, db: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD, kind, str(data), str(db)], capture_output=True, text=True)
+def run_child(script: str, *args) -> dict:
+    """Run ``script`` in a fresh Python process (its own peak memory) and read its last JSON line."""
+    out = subprocess.run([sys.executable, "-c", script, *map(str, args)], capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(out.stderr)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def child(kind: str, data: Path, db: Path) -> dict:
+    return run_child(CHILD, kind, data, db)
 
 
 def main() -> None:

@@ -402,6 +402,12 @@ def _emit(as_json: bool, doc: dict, lines: list[str]) -> None:
             click.echo(line)
 
 
+def _gate(as_json: bool, doc: dict, lines: list[str], findings: int) -> None:
+    """The tail of every gating verb: print the findings (JSON under --json), exit 2 when any, else 0."""
+    _emit(as_json, doc, lines)
+    sys.exit(2 if findings else 0)
+
+
 def _records(frame) -> list[dict]:
     from .documents import json_records
 

@@ -4,12 +4,11 @@ calibrate, archive."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 
-from .cli import DB_OPTION, _as_of, _emit, _key, _records, _user_errors, cli
+from .cli import DB_OPTION, _as_of, _emit, _gate, _key, _records, _user_errors, cli
 
 
 @cli.group()
@@ -65,19 +64,18 @@ def config_drift(baseline_tag: str | None, baseline_env: str | None, env: str, e
         diff = classify(diff_entries(store.snapshot_entries(base.snapshot_id), store.snapshot_entries(cur.snapshot_id)),
                         env, register, day)
     unapproved = diff[diff.status != "approved"]
-    if as_json:
-        click.echo(json.dumps({"baseline": {"env": base.env, "tag": base.tag}, "current": {"env": cur.env, "tag": cur.tag},
-                               "as_of": day.isoformat(), "counts": diff.status.value_counts().to_dict(),
-                               "differences": diff.to_dict(orient="records")}, indent=2, default=str))
-    else:
-        click.echo(f"{cur.env}/{cur.tag} against {base.env}/{base.tag}: {len(diff)} differences, "
-                   f"{len(unapproved)} not approved (as of {day})")
-        for r in diff.itertuples():
-            what = {"added": f"added = {r.current}", "removed": f"removed (was {r.baseline})",
-                    "changed": f"{r.baseline} -> {r.current}"}[r.change]
-            note = f" [{r.exception}; owner {r.owner}; expires {r.expires}]" if r.exception else ""
-            click.echo(f"  {r.status.upper():10s} {r.file}:{r.key} {what}{note}")
-    sys.exit(2 if len(unapproved) else 0)
+
+    def line(r) -> str:
+        what = {"added": f"added = {r.current}", "removed": f"removed (was {r.baseline})",
+                "changed": f"{r.baseline} -> {r.current}"}[r.change]
+        note = f" [{r.exception}; owner {r.owner}; expires {r.expires}]" if r.exception else ""
+        return f"  {r.status.upper():10s} {r.file}:{r.key} {what}{note}"
+
+    _gate(as_json, {"baseline": {"env": base.env, "tag": base.tag}, "current": {"env": cur.env, "tag": cur.tag},
+                    "as_of": day.isoformat(), "counts": diff.status.value_counts().to_dict(),
+                    "differences": diff.to_dict(orient="records")},
+          [f"{cur.env}/{cur.tag} against {base.env}/{base.tag}: {len(diff)} differences, "
+           f"{len(unapproved)} not approved (as of {day})", *(line(r) for r in diff.itertuples())], len(unapproved))
 
 
 @config.command("freeze-check")
@@ -99,13 +97,10 @@ def config_freeze_check(plan_path: Path, env: str, exceptions: Path | None, as_o
     register = load_exceptions(exceptions) if exceptions else None
     with Store(db, must_exist=True) as store:
         found = freeze_violations(load_plan(plan_path), store, env, register, _as_of(as_of))
-    if as_json:
-        click.echo(json.dumps({"env": env, "violations": _records(found)}, indent=2))
-    else:
-        click.echo(f"{len(found)} freeze violations in {env}")
-        for r in found.itertuples():
-            click.echo(f"  {r.freeze}: {r.file}:{r.key} {r.change} in snapshot {r.snapshot} ({r.status})")
-    sys.exit(2 if len(found) else 0)
+    _gate(as_json, {"env": env, "violations": _records(found)},
+          [f"{len(found)} freeze violations in {env}",
+           *(f"  {r.freeze}: {r.file}:{r.key} {r.change} in snapshot {r.snapshot} ({r.status})"
+             for r in found.itertuples())], len(found))
 
 
 @cli.group()
@@ -183,12 +178,8 @@ def audit_verify(db: Path, expect_head: str | None, expect_count: int | None, as
         raise DataError(f"--expect-head(={expect_head!r}): must be 8 to 64 lowercase hex digits of a recorded head")
     with Store(db, read_only=True) as store:
         result = verify(store, store_key(db, create=False), expect_head=expect_head, expect_count=expect_count)
-    if as_json:
-        click.echo(json.dumps({"ok": result.ok, "message": result.message(), "records": result.checked,
-                               "first_broken": result.first_broken, "head": result.head}, indent=2))
-    else:
-        click.echo(result.message())
-    sys.exit(0 if result.ok else 2)
+    _gate(as_json, {"ok": result.ok, "message": result.message(), "records": result.checked,
+                    "first_broken": result.first_broken, "head": result.head}, [result.message()], not result.ok)
 
 
 @audit.command("show")
@@ -231,16 +222,11 @@ def runbook(runbook_file: Path, plan_path: Path | None, db: Path | None, change_
             executed = store.audit_records(change_id or book.change_id or None)
     problems, order = check_runbook(book, executed)
     sequence = startup_sequence(load_plan(plan_path)) if plan_path else None
-    if as_json:
-        click.echo(json.dumps({"order": order, "startup_sequence": sequence, "problems": [str(p) for p in problems]},
-                              indent=2))
-        sys.exit(2 if problems else 0)
-    click.echo("step order: " + (" -> ".join(order) if order else "(none: the steps form a cycle)"))
+    lines = ["step order: " + (" -> ".join(order) if order else "(none: the steps form a cycle)")]
     if sequence is not None:
-        click.echo("start-up sequence: " + " | ".join(", ".join(g) for g in sequence))
-    for p in problems:
-        click.echo(f"  PROBLEM {p}")
-    sys.exit(2 if problems else 0)
+        lines.append("start-up sequence: " + " | ".join(", ".join(g) for g in sequence))
+    _gate(as_json, {"order": order, "startup_sequence": sequence, "problems": [str(p) for p in problems]},
+          lines + [f"  PROBLEM {p}" for p in problems], len(problems))
 
 
 @cli.command()
@@ -259,13 +245,9 @@ def sod(plan_path: Path | None, db: Path | None, as_json: bool) -> None:
         with Store(db, must_exist=True) as store:
             audit_frame = store.audit_records()
     found = sod_violations(load_plan(plan_path) if plan_path else None, audit_frame)
-    if as_json:
-        click.echo(json.dumps({"violations": _records(found)}, indent=2))
-    else:
-        click.echo(f"{len(found)} segregation-of-duties violations")
-        for r in found.itertuples():
-            click.echo(f"  {r.change_id} ({r.source}): {r.message}")
-    sys.exit(2 if len(found) else 0)
+    _gate(as_json, {"violations": _records(found)},
+          [f"{len(found)} segregation-of-duties violations",
+           *(f"  {r.change_id} ({r.source}): {r.message}" for r in found.itertuples())], len(found))
 
 
 @cli.command()
@@ -395,13 +377,9 @@ def archive_verify(folder: Path, as_json: bool) -> None:
     from .control import verify_archive
 
     problems = verify_archive(folder)
-    if as_json:
-        click.echo(json.dumps({"folder": str(folder), "intact": not problems, "problems": problems}, indent=2))
-        sys.exit(2 if problems else 0)
-    click.echo(f"{folder}: " + ("intact" if not problems else f"{len(problems)} problems"))
-    for p in problems:
-        click.echo(f"  {p}")
-    sys.exit(2 if problems else 0)
+    _gate(as_json, {"folder": str(folder), "intact": not problems, "problems": problems},
+          [f"{folder}: " + ("intact" if not problems else f"{len(problems)} problems"), *(f"  {p}" for p in problems)],
+          len(problems))
 
 
 @archive.command("retention")

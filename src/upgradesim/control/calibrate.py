@@ -46,8 +46,12 @@ def fit_tiers(audit: pd.DataFrame, *, min_attempts: int = 5) -> pd.DataFrame:
     with the number of observations so that the simulation draws its parameters from their
     posterior; the failure probability as a Beta posterior (uniform prior: 0 failures in 18 is
     Beta(1, 19), mean 0.05, never 0) with its 95% interval; and the amount of evidence."""
+    return _fit(node_attempts(audit), min_attempts)
+
+
+def _fit(frame: pd.DataFrame, min_attempts: int) -> pd.DataFrame:
+    """:func:`fit_tiers` on node attempts already parsed (:func:`node_attempts`)."""
     rows = []
-    frame = audit if "failed" in audit.columns and "tier" in audit.columns else node_attempts(audit)
     for tier, g in frame.groupby("tier"):
         durations = g["duration"].dropna()
         durations = durations[durations > 0].to_numpy()
@@ -112,15 +116,16 @@ def loo_check(audit: pd.DataFrame, *, min_attempts: int = 5, levels=(0.8, 0.95))
     totals = {"duration": 0, "failures": 0}
     for change in changes:
         train, test = frame[frame["change_id"] != change], frame[frame["change_id"] == change]
-        fits = fit_tiers(train, min_attempts=min_attempts).set_index("tier")
+        fits = _fit(train, min_attempts).set_index("tier")
         for tier, g in test.groupby("tier"):
             if tier not in fits.index or not fits.loc[tier, "usable"]:
                 continue
             f = fits.loc[tier]
-            logs = np.log(train[(train["tier"] == tier) & (train["duration"] > 0)]["duration"].to_numpy())
-            n = len(logs)
-            m, s = float(logs.mean()), float(logs.std(ddof=1))
-            observed = np.log(g["duration"].dropna()[g["duration"].dropna() > 0].to_numpy())
+            # the fit's own log-scale mean and spread (median = e^m, p95 = e^(m + Z95 s))
+            n = int(f["n_durations"])
+            m, s = math.log(f["median_min"]), math.log(f["p95_min"] / f["median_min"]) / Z95
+            durations = g["duration"].dropna()
+            observed = np.log(durations[durations > 0].to_numpy())
             for q in levels:
                 half = stats.t.ppf(0.5 + q / 2, n - 1) * s * math.sqrt(1 + 1 / n)
                 inside[("duration", q)] += int(np.sum(np.abs(observed - m) <= half))

@@ -265,11 +265,6 @@ def dispersion(events: np.ndarray, exposure: np.ndarray, candidate_points: int, 
     return max(1.0, phi), k
 
 
-@dataclass
-class RateLike:
-    p_value: float
-
-
 def _period_rates(events, exposure, size) -> np.ndarray:
     """Rates of the baseline's candidate-sized periods (empty when fewer than 4 exist)."""
     if size < 1 or len(events) < 4 * size:
@@ -309,17 +304,19 @@ def count_check(eb, xb, ec, xc, rule, alpha, per: str) -> Check:
              + (f", baseline over-dispersed x{phi:.2g}" if phi > 1 else ""))
     each = alpha / len(signs)
     periods = _period_rates(eb, xb, len(ec))
-    for sign, r in ((1, up), (-1, down)):
-        p_periods = _prediction_p(periods, math.log((tec + 0.5) / txc), sign)
-        r = RateLike(max(r.p_value, p_periods))
-        if sign not in signs or r.p_value >= each:
+    log_rate_c = math.log((tec + 0.5) / txc)
+    for sign, test in ((1, up), (-1, down)):
+        if sign not in signs:
+            continue
+        p = max(test.p_value, _prediction_p(periods, log_rate_c, sign))  # both tests must reject
+        if p >= each:
             continue
         bad = raw.ratio > rule.allowed_increase if sign > 0 else raw.ratio < rule.allowed_decrease
         if bad and abs(rate_c - rate_b) * txc >= rule.min_change:
             check.status = "high" if sign > 0 else "low"
-            check.p_value = r.p_value
+            check.p_value = p
             bound = rule.allowed_increase if sign > 0 else rule.allowed_decrease
-            check.text = f"{words}; {'above' if sign > 0 else 'below'} the allowed {bound:g} (p={r.p_value:.2g})"
+            check.text = f"{words}; {'above' if sign > 0 else 'below'} the allowed {bound:g} (p={p:.2g})"
             return check
     check.text = f"{words}; within the allowed [{rule.allowed_decrease:g}, {rule.allowed_increase:g}] or not significant"
     return check

@@ -12,6 +12,7 @@ CRLF or LF, decoded as UTF-8 with undecodable bytes replaced; a binary file is a
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import math
 from collections import Counter
@@ -105,15 +106,6 @@ def _lines(path: Path):
         raise DataError(f"{path}: cannot be read to the end ({exc})") from None
 
 
-def _sample(path: Path) -> list[str]:
-    out = []
-    for line in _lines(path):
-        out.append(line)
-        if len(out) >= _SAMPLE:
-            break
-    return out
-
-
 def _matches(new: list[str], old: list[str], similarity: float) -> bool:
     if len(new) != len(old):
         return False
@@ -170,9 +162,11 @@ def logs_diff(before, after, *, alpha: float = 0.01, min_ratio: float = 2.0, exa
     for period, paths in enumerate((before, after)):
         for raw in paths:
             path = Path(raw)
-            parser = HeaderParser(_sample(path), header)
+            stream = _lines(path)  # one pass: the first lines detect the header format, then all are read
+            head = list(itertools.islice(stream, _SAMPLE))
+            parser = HeaderParser(head, header)
             formats[str(path)] = parser.format
-            for line in _lines(path):
+            for line in itertools.chain(head, stream):
                 parsed = parser.parse(line)
                 text = mask(parsed.message).strip() or "<EMPTY>"
                 totals[period] += 1

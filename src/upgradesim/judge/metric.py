@@ -165,7 +165,7 @@ def _events(s: Samples, den: Samples | None) -> tuple[np.ndarray, np.ndarray]:
     if den is None:
         return total, np.ones(len(total))
     dt_, _, dtotal = den
-    common, i, j = np.intersect1d(t, dt_, assume_unique=True, return_indices=True)
+    _, i, j = np.intersect1d(t, dt_, assume_unique=True, return_indices=True)
     return total[i], dtotal[j]
 
 

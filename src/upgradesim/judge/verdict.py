@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..documents import json_records, json_value
 from .config import DEFAULT_CONFIG, JudgeConfig
-from .metric import _EMPTY, METRIC_COLUMNS, Samples, judge_metric
+from .metric import _EMPTY, METRIC_COLUMNS, Samples, _row, judge_metric
 
 __all__ = ["Verdict", "judge_frames", "judge", "METRIC_COLUMNS", "SERVICE_COLUMNS", "EXIT_CODES", "samples_by_series"]
 
@@ -193,8 +193,6 @@ def _judge_serial(services, base: dict, cand: dict, config, mode) -> list[dict]:
                     base.get((service, den)) if den else None, cand.get((service, den)) if den else None,
                     seasonal=mode == "seasonal"))
             except Exception as exc:  # noqa: BLE001 - recorded as Error, which makes the verdict an error (exit 1)
-                from .metric import _row
-
                 rows.append(_row(service, metric, rule, "Error", rule.kind, test="none",
                                  explanation=f"{metric}: could not be judged ({type(exc).__name__}: {exc}): Error."))
     return rows

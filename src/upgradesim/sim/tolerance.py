@@ -93,7 +93,7 @@ def check_tolerance(summary: pd.DataFrame, risk: RiskTolerance, strategy: str) -
 def _excess(c: FigureCheck) -> float:
     """How far a figure is from its limit, as a ratio (> 1 breaches)."""
     if c.lower_bound:
-        return (c.limit / c.estimate if c.estimate > 0 else math.inf) if c.limit > 0 or c.estimate == 0 else 0.0
+        return c.limit / c.estimate if c.estimate > 0 else math.inf
     return c.estimate / c.limit if c.limit > 0 else (math.inf if c.estimate > 0 else 0.0)
 
 
