@@ -5,7 +5,7 @@ Reports medians over repeats:
 2. our full model against a bare SimPy rolling model of the same 500-node fleet (batches of 25,
    weekly windows, failures, rollback), written here: the ratio is bare / ours;
 3. parallel efficiency with 2 processes and with a local Dask cluster (2 worker processes);
-4. peak memory (max RSS of a fresh process) for 10,000 replications;
+4. peak memory (max RSS of a fresh process) for 10,000 replications, and for a 10,000-node fleet;
 5. wall time of a full ``compare`` of all sample strategies at 1,000 replications on 2 workers.
 Writes the figures as JSON to build/bench/sim.json.
 """
@@ -179,6 +179,22 @@ def peak_memory(reps: int) -> dict[str, float]:
     return {"replications": reps, "peak_rss_mb": full, "rss_after_2_replications_mb": base}
 
 
+def large_fleet_memory(nodes: int, reps: int) -> dict[str, float]:
+    """Peak RSS of one worker replicating a ``nodes``-node fleet (target: within 1 GB)."""
+    code = textwrap.dedent(f"""
+        import resource, sys, time
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from bench_sim import fleet_plan
+        from upgradesim import simulate
+        plan = fleet_plan({nodes}, batch={max(nodes // 20, 1)})
+        t = time.perf_counter()
+        simulate(plan, "rolling", replications={reps}, seed=1, workers=1, progress=False)
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, time.perf_counter() - t)
+    """)
+    rss, wall = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    return {"nodes": nodes, "replications": reps, "peak_rss_mb": float(rss), "wall_s": float(wall)}
+
+
 def full_compare(plan, reps: int) -> dict[str, float]:
     t = _wall(lambda: compare(plan, replications=reps, seed=7, workers=2))
     return {"strategies": len(plan.strategies), "replications": reps, "wall_s": t}
@@ -195,6 +211,7 @@ def main() -> None:
         "against_bare_simpy_500_nodes": against_bare(max(reps // 2, 20), repeats),
         "parallel": parallel(plan, 100 if args.quick else 1000, max(repeats, 7)),
         "peak_memory": peak_memory(1000 if args.quick else 10_000),
+        "fleet_10000_nodes": large_fleet_memory(10_000, 20 if args.quick else 200),
         "full_compare": full_compare(plan, 100 if args.quick else 1000),
     }
     out = Path("build/bench/sim.json")

@@ -154,13 +154,10 @@ class Accounting:
             return self.defect_share
         return 0.0
 
-    def set_state(self, k: int, state: int) -> None:
-        """Move node k to a service state, accounting first and checking the error-rate trigger."""
-        spec = self.prep.nodes[k]
-        reg = self.regions[spec.region]
-        self._account(reg)
+    def _move(self, reg: Region, k: int, state: int) -> tuple[bool, bool]:
+        """Move node k of ``reg`` to ``state`` in the counters; returns (error share changed, gained)."""
+        tier = self.prep.nodes[k].tier
         before = self.where[k]
-        tier = spec.tier
         lost = self._share(k, before) if before in (BAD, NEW) else 0.0
         gained = self._share(k, state) if state in (BAD, NEW) else 0.0
         if lost or gained:
@@ -178,10 +175,36 @@ class Accounting:
         now_serving = reg.old[tier] + reg.new[tier]
         if (serving == 0) != (now_serving == 0):
             reg.empty += 1 if now_serving == 0 else -1
-        self._refresh(reg, errors_changed=bool(lost or gained or reg.err_rate))
-        if state == NEW and self.exposed_at is None and tier in self.prep.defect_tiers:
+        return bool(lost or gained), gained > 0
+
+    def set_state(self, k: int, state: int) -> None:
+        """Move node k to a service state, accounting first and checking the error-rate trigger."""
+        self.set_states((k,), state)
+
+    def set_states(self, ks, state: int) -> None:
+        """Move nodes to one state at the same instant, with one accounting and one refresh per
+        region (a batch starting, a cut-over, a revert chunk); then the error-rate trigger."""
+        nodes = self.prep.nodes
+        if len(ks) == 1:
+            by_region = {nodes[ks[0]].region: ks}
+        else:
+            by_region = {}
+            for k in ks:
+                by_region.setdefault(nodes[k].region, []).append(k)
+        gained_any = exposed = False
+        for name, group in by_region.items():
+            reg = self.regions[name]
+            self._account(reg)
+            errors_changed = False
+            for k in group:
+                changed, gained = self._move(reg, k, state)
+                errors_changed = errors_changed or changed
+                gained_any = gained_any or gained
+                exposed = exposed or (state == NEW and nodes[k].tier in self.prep.defect_tiers)
+            self._refresh(reg, errors_changed=errors_changed or bool(reg.err_rate))
+        if exposed and self.exposed_at is None:
             self.expose()
-        if gained > 0:
+        if gained_any:
             self.check_error_rate()
 
     def check_error_rate(self) -> None:

@@ -37,6 +37,8 @@ class Inputs:
             self.detect[ks] = sample(b.detect_min, rng["detect"], (m, attempts))
             self.rollback[ks] = sample(b.rollback_min, rng["rollback"], (m, attempts))
             self.revert_min[ks] = sample(b.rollback_min, rng["revert"], m)
+        self.first_min = self.dur[:, 0].tolist()  # Python floats: the hot path compares and adds them
+        self.revert_list = self.revert_min.tolist()
         self.max_attempts = {t: 1 + b.retries for t, b in plan.tiers.items()}
         # the release: a latent defect, and when it shows after first exposure
         rel = plan.release

@@ -149,15 +149,64 @@ class Rollout(Inputs, Accounting):
         if limit is not None and over > limit:
             self.trigger("window_overrun")
 
-    def node_upgrade(self, k: int):
-        """Upgrade one node in place: attempts, failure, detection, rollback, retry."""
+    def upgrade_nodes(self, ks: list[int]):
+        """Upgrade nodes in place side by side; returns how many failed for good.
+
+        They start together (one state change); the nodes whose first attempt succeeds finish in
+        one process, in order of their durations; each node whose first attempt fails runs its own
+        attempts (failure, detection, rollback, retry) in :meth:`node_upgrade`."""
+        env = self.env
+        self.mark_start()
+        for k in ks:
+            self.touched[k] = True
+        self.set_states(ks, OUT)
+        if self.events is not None:
+            for k in ks:
+                self.log(self.prep.nodes[k].id, "upgrade_start", region=self.prep.nodes[k].region, detail="1")
+        fail = self.fail
+        ok = [k for k in ks if not fail[k, 0]]
+        procs = [env.process(self._finish(ok, self.first_min, self._upgraded))] if ok else []
+        procs += [env.process(self.node_upgrade(k, started=True)) for k in ks if fail[k, 0]]
+        results = yield simpy.AllOf(env, procs)
+        return sum(1 for v in results.values() if v is False)
+
+    def _finish(self, ks: list[int], minutes: list[float], done):
+        """Wait for each of ``ks`` to end ``minutes[k]`` after now, in order; ``done(group)`` for
+        the nodes ending at the same instant."""
+        env = self.env
+        t0 = env.now
+        order = sorted(ks, key=minutes.__getitem__)
+        i = 0
+        while i < len(order):
+            at = t0 + minutes[order[i]]
+            j = i + 1
+            while j < len(order) and t0 + minutes[order[j]] == at:
+                j += 1
+            if at > env.now:
+                yield env.timeout(at - env.now)
+            done(order[i:j])
+            i = j
+
+    def _upgraded(self, ks: list[int]) -> None:
+        for k in ks:
+            self.upgraded[k] = True
+        self.set_states(ks, NEW)
+        if self.events is not None:
+            for k in ks:
+                self.log(self.prep.nodes[k].id, "upgrade_done", region=self.prep.nodes[k].region)
+
+    def node_upgrade(self, k: int, *, started: bool = False):
+        """Upgrade one node in place: attempts, failure, detection, rollback, retry. ``started``:
+        its first attempt has begun already (see :meth:`upgrade_nodes`)."""
         spec = self.prep.nodes[k]
         env = self.env
-        self.touched[k] = True
-        self.mark_start()
+        if not started:
+            self.touched[k] = True
+            self.mark_start()
         for a in range(self.max_attempts[spec.tier]):
-            self.set_state(k, OUT)
-            self.log(spec.id, "upgrade_start", region=spec.region, detail=str(a + 1))
+            if a or not started:
+                self.set_state(k, OUT)
+                self.log(spec.id, "upgrade_start", region=spec.region, detail=str(a + 1))
             yield env.timeout(self.dur[k, a])
             if not self.fail[k, a]:
                 self.upgraded[k] = True
@@ -185,7 +234,6 @@ class Rollout(Inputs, Accounting):
         if window is None:
             return None
         _, end = window
-        env = self.env
         self.log(region, "batch_start", region=region, detail=str(len(ks)))
         if outage:
             self.mark_start()
@@ -197,8 +245,7 @@ class Rollout(Inputs, Accounting):
             members = [k for k in ks if group == (None,) or spec[k].tier in group]
             if not members:
                 continue
-            results = yield simpy.AllOf(env, [env.process(self.node_upgrade(k)) for k in members])
-            failed += sum(1 for v in results.values() if not v)
+            failed += yield from self.upgrade_nodes(members)
             if (mig_tier is not None and not self.regions[region].migrated and self._tier_done(region, mig_tier)
                     and any(spec[k].tier == mig_tier for k in members)):
                 yield from self.migrate(region)
@@ -284,17 +331,19 @@ class Rollout(Inputs, Accounting):
             size = max(1, batch_for(len(self.prep.by_region_tier[(region, tier)])) if batch_for else len(ks) or 1)
             for i in range(0, len(ks), size):
                 chunk = ks[i:i + size]
+                self.set_states(chunk, OUT)
                 for k in chunk:
-                    self.set_state(k, OUT)
                     self.log(self.prep.nodes[k].id, "revert_start", region=region)
-                yield simpy.AllOf(env, [env.process(self._revert_node(k)) for k in chunk])
+                yield from self._finish(chunk, self.revert_list, self._reverted)
 
-    def _revert_node(self, k: int):
-        yield self.env.timeout(self.revert_min[k])
-        self.upgraded[k] = False
-        self.reverted[k] = True
-        self.set_state(k, OLD)
-        self.log(self.prep.nodes[k].id, "reverted", region=self.prep.nodes[k].region)
+    def _reverted(self, ks: list[int]) -> None:
+        for k in ks:
+            self.upgraded[k] = False
+            self.reverted[k] = True
+        self.set_states(ks, OLD)
+        if self.events is not None:
+            for k in ks:
+                self.log(self.prep.nodes[k].id, "reverted", region=self.prep.nodes[k].region)
 
     def bake(self, hours: float):
         """Wait ``hours`` with the health gate armed: returns early when a trigger fires."""

@@ -180,14 +180,15 @@ def _execute(plan, demand, names, root, chunks, keep_events, workers, scheduler,
         if scheduler:
             from distributed import Client, as_completed
 
-            with Client(scheduler) as client:
-                # two tasks per worker thread: balanced, with little scheduling overhead
+            with Client(scheduler, set_as_default=False) as client:
+                # two tasks per worker thread: balanced, with little scheduling overhead; the plan
+                # is small and goes with each task (a broadcast scatter costs more than it saves)
                 threads = max(sum(client.nthreads().values()), 1)
                 chunks = _split(sum(len(c) for c in chunks), threads * 2)
                 bar.reset(total=len(chunks))
-                plan_f = client.scatter(plan, broadcast=True)
-                futures = [client.submit(_chunk, plan_f, demand, names, root, c, keep_events, pure=False) for c in chunks]
-                for _ in as_completed(futures):
+                futures = [client.submit(_chunk, plan, demand, names, root, c, keep_events, pure=False)
+                           for c in chunks]
+                for _ in as_completed(futures, loop=client.loop):
                     bar.update()
                 return client.gather(futures)
         if workers == 1:
