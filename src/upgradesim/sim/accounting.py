@@ -114,6 +114,14 @@ class Accounting:
             reg.is_down = down
         if self.policy.sla_breach_min is not None:
             self._arm_sla(reg)
+        if self.events is not None:
+            self._log_capacity(reg)
+
+    def _log_capacity(self, reg: Region) -> None:
+        """Trace a region's capacity state: what the breach, unserved and error integrals use."""
+        servers, other = self._capacity(reg)
+        self.log(reg.name, "capacity", region=reg.name,
+                 detail=f"servers={servers} other={float(other)!r} down={int(reg.is_down)} err={float(reg.err_rate)!r}")
 
     def _capacity(self, reg: Region) -> tuple[int, float]:
         prep = self.prep

@@ -107,6 +107,11 @@ class Rollout(Inputs, Accounting):
         self.log("rollout", "rollback_triggered", detail=reason)
         self.stop_event.succeed()
 
+    def hold_stack(self, nodes: int, since: float) -> None:
+        """A second stack of ``nodes`` nodes was held from ``since`` until now (blue-green, parallel run)."""
+        self.extra_node_min += nodes * (self.env.now - since)
+        self.log("rollout", "second_stack", detail=f"nodes={nodes} since={float(since)!r}")
+
     def mark_start(self) -> None:
         if self.started_at is None:
             self.started_at = self.env.now
@@ -120,6 +125,8 @@ class Rollout(Inputs, Accounting):
         while not self.stopped:
             window = cal.next_open(self.env.now)
             if window is None:
+                if not self.horizon_hit:
+                    self.log(region, "horizon_reached", region=region)
                 self.horizon_hit = True
                 return None
             start, end = window
@@ -144,7 +151,7 @@ class Rollout(Inputs, Accounting):
         self.window_overruns += 1
         over = self.env.now - end
         self.overrun_min += over
-        self.log(region, "window_overrun", region=region, detail=f"{over:.1f}")
+        self.log(region, "window_overrun", region=region, detail=repr(float(over)))
         limit = self.policy.window_overrun_min
         if limit is not None and over > limit:
             self.trigger("window_overrun")
@@ -357,11 +364,19 @@ class Rollout(Inputs, Accounting):
     def run(self) -> dict:
         """Run to the end; returns the replication record (see ``records.REPLICATION_FIELDS``)."""
         self.start_archives()
+        if self.events is not None:  # the initial state, so that the trace alone gives every figure
+            if self.defect:
+                self.log("release", "defect_present")
+            for reg in self.regions.values():
+                self._log_capacity(reg)
         main = self.env.process(self.strategy.run(self))
         self.env.run(until=main)
         self.finished = True
         self.account()
         end = self.env.now
+        if self.completed_at is not None and not self.stopped:
+            self.log("rollout", "rollout_complete", detail=repr(float(self.completed_at)))
+        self.log("rollout", "rollout_end")
         if self.down_regions > 0:
             self.downtime_min += end - self.down_since
         return self._record(end)

@@ -46,10 +46,13 @@ EVENT_FIELDS: dict[str, str] = {
     "event": "upgrade_start, upgrade_done, upgrade_failed, failure_detected, node_rolled_back, batch_start, "
              "window_overrun, migration_start/done/failed, rollback_triggered, revert_start, reverted, "
              "schema_restore, bake_start, wave_start, canary_start, canary_passed, build_start/done/failed, "
-             "cutover_start/done, switch_back, parallel_run_start, defect_manifest",
+             "cutover_start/done, switch_back, parallel_run_start, defect_manifest; and, so that the trace alone "
+             "gives every figure of the record: capacity (a region's servers, other-tier capacity, down flag and "
+             "error share after each change), second_stack (nodes held since), defect_present, horizon_reached, "
+             "rollout_complete, rollout_end",
     "at_min": "simulation minute",
     "region": "region of the node or event, when it has one",
-    "detail": "attempt number, batch size, overrun minutes or reason",
+    "detail": "attempt number, batch size, overrun minutes, reason, or key=value pairs (capacity, second_stack)",
 }
 
 SUMMARY_FIELDS: dict[str, str] = {

@@ -256,13 +256,13 @@ class BlueGreenModel(_NewStackModel):
 
         yield simpy.AllOf(env, [env.process(region(r)) for r in ro.prep.regions])
         stack = sum(len(ks) for ks in cut.values()) or _scope_size(ro, scope)
-        ro.extra_node_min += stack * (env.now - built_at)
+        ro.hold_stack(stack, built_at)
         if ro.stopped or any(not ro.upgraded[k] for k in _scope(ro, scope)):
             return
         ro.completed_at = env.now
         kept = env.now
         yield from ro.bake(self.spec.keep_blue_h)  # blue stays up: a trigger now switches back at once
-        ro.extra_node_min += stack * (env.now - kept)
+        ro.hold_stack(stack, kept)
 
 
 class ParallelRunModel(_NewStackModel):
@@ -285,7 +285,7 @@ class ParallelRunModel(_NewStackModel):
                 ro.trigger("parallel_run_mismatch")
         if not ro.stopped:
             yield simpy.AllOf(env, [env.process(self._cutover(ro, r, ks)) for r, ks in stacks.items() if ks])
-        ro.extra_node_min += _scope_size(ro, scope) * (env.now - began)
+        ro.hold_stack(_scope_size(ro, scope), began)
 
 
 def _scope(ro: Rollout, scope) -> list[int]:
