@@ -455,3 +455,36 @@ def test_a_type_only_change_is_drift():
     diff = diff_entries(base, cur)
     assert diff.to_dict(orient="records") == [{"file": "a.yaml", "key": "port", "change": "changed",
                                                "baseline": "8080", "current": "8080"}]
+
+
+def _attempts(outcomes, durations, nodes=None, ts=None):
+    n = len(outcomes)
+    return pd.DataFrame({"change_id": "C", "action": "node_upgrade", "outcome": outcomes,
+                         "ts": ts or [f"2026-01-01T00:{i:02d}:00Z" for i in range(n)],
+                         "details": [json.dumps({"tier": "app", "duration_min": d,
+                                                 **({"node": nodes[i]} if nodes else {})})
+                                     for i, d in enumerate(durations)]})
+
+
+def test_calibration_refuses_histories_it_cannot_trust():
+    ok = ["ok"] * 6
+    # too few attempts in every tier: an error naming the rule and what was found, no empty overlay
+    with pytest.raises(DataError, match=r"min_attempts\(=5\).*found app 3"):
+        fit_tiers(_attempts(ok[:3], [10, 11, 12]))
+    # an outcome nobody defined
+    with pytest.raises(DataError, match=r"outcome\(='maybe'\) must be one of"):
+        fit_tiers(_attempts(["ok"] * 5 + ["maybe"], [10] * 6))
+    # a duration that is not a positive number of minutes
+    with pytest.raises(DataError, match=r"duration_min\(=-4\) must be a positive number"):
+        fit_tiers(_attempts(ok, [10, 11, -4, 12, 13, 14]))
+    with pytest.raises(DataError, match=r"duration_min\(='slow'\)"):
+        fit_tiers(_attempts(ok, [10, 11, "slow", 12, 13, 14]))
+    # the same attempt of the same node recorded as succeeded and as failed: contradictory
+    same = ["2026-01-01T00:00:00Z"] * 2 + [f"2026-01-01T01:{i:02d}:00Z" for i in range(4)]
+    with pytest.raises(DataError, match="app-1 in change C: the same attempt is recorded both"):
+        fit_tiers(_attempts(["ok", "failed", "ok", "ok", "ok", "ok"], [10] * 6,
+                            nodes=["app-1", "app-1", "app-2", "app-3", "app-4", "app-5"], ts=same))
+    # a node's second attempt at another time is no contradiction
+    fits = fit_tiers(_attempts(["failed", "ok", "ok", "ok", "ok", "ok"], [10] * 6,
+                               nodes=["app-1", "app-1", "app-2", "app-3", "app-4", "app-5"]))
+    assert fits.set_index("tier").loc["app", "failures"] == 1

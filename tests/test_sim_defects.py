@@ -91,3 +91,38 @@ def test_a_cutover_overrun_triggers_the_rollback_like_a_batch_overrun():
     log = [(node, event) for node, event, *_ in events]
     assert ("eu", "window_overrun") in log and record["rollback_reason"] == "window_overrun"
     assert record["rolled_back"] and ("eu", "switch_back") in log
+
+
+def test_a_rollback_that_cannot_fit_in_any_window_is_a_finding(tmp_path):
+    from click.testing import CliRunner
+
+    from upgradesim.cli import cli
+    from upgradesim.sim.feasibility import rollback_fit, rollback_minutes
+
+    def edit(data, app_rollback):
+        data["calendar"]["one_off_windows"] = [{"start": "2027-03-01T01:00:00", "end": "2027-03-01T01:30:00"}]
+        data["tiers"]["app"]["rollback_min"] = app_rollback
+        data["strategies"].append({"name": "bg", "kind": "blue_green", "cutover_min": 10})
+    fits = make_plan(lambda d: edit(d, 20))
+    # one batch of the slowest tier (db, 9 min) fits in 30 minutes; big bang reverts app then db: 29
+    assert rollback_minutes(fits, "one-by-one", "eu") == 20.0
+    assert rollback_minutes(fits, "bang", "eu") == 29.0
+    assert rollback_minutes(fits, "bg", "eu") == 10.0
+    assert rollback_fit(fits) == []
+    slow = make_plan(lambda d: edit(d, 25))
+    assert rollback_fit(slow) == [
+        "strategy bang: the smallest rollback in region eu takes about 34 min (95th percentiles), longer than any "
+        "window there (at most 30 min): it cannot fit in a window"]
+    path = tmp_path / "plan.yaml"
+    import copy
+
+    import yaml
+
+    from .simplans import BASE
+    data = copy.deepcopy(BASE)
+    edit(data, 40)
+    path.write_text(yaml.safe_dump(data))
+    out = CliRunner().invoke(cli, ["validate", str(path)])
+    assert out.exit_code == 0
+    assert [line.split(":")[1].strip() for line in out.output.splitlines() if "warning" in line] == [
+        "strategy one-by-one", "strategy bang"]

@@ -10,7 +10,6 @@ from upgradesim.sim import prepare, run_replication
 
 from .simplans import make_plan, single_tier
 
-
 # events that make the figures derivable from the trace; test_sim_trace_figures checks them
 BOOKKEEPING = {"capacity", "rollout_complete", "rollout_end", "second_stack", "defect_present", "horizon_reached"}
 

@@ -135,9 +135,13 @@ def validate(plan: Path, as_json: bool) -> None:
     if as_json:
         click.echo(loaded.model_dump_json(indent=2))
         return
+    from .sim.feasibility import rollback_fit
+
     click.echo(f"{plan}: valid")
     for line in summarize_plan(loaded):
         click.echo(f"  {line}")
+    for line in rollback_fit(loaded):
+        click.echo(f"  warning: {line}")
 
 
 @cli.command()

@@ -17,6 +17,8 @@ __all__ = ["fit_tiers", "overlay_yaml", "NODE_ACTION", "node_attempts", "loo_che
 
 NODE_ACTION = "node_upgrade"  # audit records of one node's upgrade attempt: details {tier, duration_min[, detect_min]}
 Z95 = 1.6448536269514722
+OUTCOMES_OK = frozenset({"ok", "success", "succeeded", "done"})
+OUTCOMES_FAILED = frozenset({"failed", "rolled_back", "error"})
 
 
 def node_attempts(audit: pd.DataFrame) -> pd.DataFrame:
@@ -34,11 +36,35 @@ def node_attempts(audit: pd.DataFrame) -> pd.DataFrame:
         return d if isinstance(d, dict) else {}
 
     details = nodes["details"].map(parse)
-    return pd.DataFrame({"tier": details.map(lambda d: d.get("tier")),
-                         "duration": pd.to_numeric(details.map(lambda d: d.get("duration_min")), errors="coerce"),
-                         "detect": pd.to_numeric(details.map(lambda d: d.get("detect_min")), errors="coerce"),
-                         "failed": nodes["outcome"].isin(["failed", "rolled_back"]).to_numpy(),
-                         "change_id": nodes["change_id"].to_numpy()}).dropna(subset=["tier"])
+    outcome = nodes["outcome"].astype(str).str.lower()
+    unknown = sorted(set(outcome) - OUTCOMES_OK - OUTCOMES_FAILED)
+    if unknown:
+        raise DataError(f"{NODE_ACTION} outcome(={unknown[0]!r}) must be one of "
+                        f"{', '.join(sorted(OUTCOMES_OK | OUTCOMES_FAILED))}")
+    frame = pd.DataFrame({"tier": details.map(lambda d: d.get("tier")).to_numpy(),
+                          "node": details.map(lambda d: d.get("node")).to_numpy(),
+                          "duration": pd.to_numeric(details.map(lambda d: d.get("duration_min")),
+                                                    errors="coerce").to_numpy(),
+                          "detect": pd.to_numeric(details.map(lambda d: d.get("detect_min")), errors="coerce").to_numpy(),
+                          "failed": outcome.isin(OUTCOMES_FAILED).to_numpy(),
+                          "change_id": nodes["change_id"].to_numpy(),
+                          "ts": nodes["ts"].astype(str).to_numpy() if "ts" in nodes else range(len(nodes))})
+    given = details.map(lambda d: d.get("duration_min") is not None).to_numpy()
+    bad = frame[given & ~(frame["duration"] > 0)]
+    if not bad.empty:
+        r = details.iloc[bad.index[0]]
+        raise DataError(f"{NODE_ACTION} of change {bad['change_id'].iloc[0]}: duration_min(={r.get('duration_min')!r}) "
+                        "must be a positive number of minutes")
+    # the same attempt recorded twice with opposite outcomes cannot both be true
+    keyed = frame.dropna(subset=["node"]).copy()
+    if not keyed.empty:
+        clash = keyed.groupby(["change_id", "node", "ts"], dropna=False)["failed"].nunique()
+        clash = clash[clash > 1]
+        if not clash.empty:
+            change, node = clash.index[0][:2]
+            raise DataError(f"{NODE_ACTION} of node {node} in change {change}: the same attempt is recorded both "
+                            "as succeeded and as failed")
+    return frame.drop(columns=["node", "ts"]).dropna(subset=["tier"]).reset_index(drop=True)
 
 
 def fit_tiers(audit: pd.DataFrame, *, min_attempts: int = 5) -> pd.DataFrame:
@@ -46,7 +72,12 @@ def fit_tiers(audit: pd.DataFrame, *, min_attempts: int = 5) -> pd.DataFrame:
     with the number of observations so that the simulation draws its parameters from their
     posterior; the failure probability as a Beta posterior (uniform prior: 0 failures in 18 is
     Beta(1, 19), mean 0.05, never 0) with its 95% interval; and the amount of evidence."""
-    return _fit(node_attempts(audit), min_attempts)
+    fits = _fit(node_attempts(audit), min_attempts)
+    if not fits["usable"].any():
+        found = ", ".join(f"{r.tier} {r.attempts}" for r in fits.itertuples())
+        raise DataError(f"no tier has at least min_attempts(={min_attempts}) attempts with a duration to calibrate "
+                        f"from (found {found})")
+    return fits
 
 
 def _fit(frame: pd.DataFrame, min_attempts: int) -> pd.DataFrame:
