@@ -134,11 +134,28 @@ def test_compare_cli_prints_table_and_recommendation(tmp_path):
     result = CliRunner().invoke(cli, ["compare", str(sample_plan_path()), "--strategies", "big-bang,blue-green",
                                       "-n", "20", "--seed", "1", "--out", str(tmp_path / "c.parquet")])
     assert result.exit_code == 0, result.output
-    assert "duration p50 h" in result.output and "P(rollback)" in result.output
+    assert "duration p50 (h)" in result.output and "P(rollback)" in result.output
     assert "recommended: " in result.output
     assert (tmp_path / "c.parquet").exists() and (tmp_path / "c.summary.parquet").exists()
     bad = CliRunner().invoke(cli, ["compare", str(sample_plan_path()), "--strategies", "big-bang,nope", "-n", "2"])
     assert bad.exit_code == 1 and "no strategy 'nope'" in bad.output and "Traceback" not in bad.output
+
+
+def test_the_strategy_table_formats_each_figure_with_its_interval():
+    import pandas as pd
+
+    from upgradesim.tables import FIGURE_LABELS, interval_table, text_table
+
+    rows = [{"strategy": s, "figure": f, "estimate": e, "low": e * 0.5, "high": e * 2, "n": 10}
+            for s, e in (("a", 120.0), ("bb", 0.25)) for f, _, _ in FIGURE_LABELS]
+    frame = interval_table(pd.DataFrame(rows))
+    assert list(frame["strategy"]) == ["a", "bb"]
+    assert frame.loc[0, "duration p50 (h)"] == "2 [1, 4]"  # minutes shown as hours
+    assert frame.loc[0, "downtime (min)"] == "120 [60, 240]"
+    assert frame.loc[1, "P(rollback)"] == "0.25 [0.125, 0.5]"
+    assert frame.loc[1, "extra node-hours"] == "0.25 [0.125, 0.5]"
+    text = text_table(pd.DataFrame({"x": ["a", "bbb"], "y": ["1", "22"]}))
+    assert text == "x    y\na    1\nbbb  22"
 
 
 def test_demand_from_the_telemetry_baseline(tmp_path):

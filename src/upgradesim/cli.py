@@ -190,25 +190,11 @@ def _print_summary(result, as_json: bool, extra: dict | None = None) -> None:
 
 
 def _format_table(summary) -> str:
-    """Strategy table: each figure as estimate [low, high]."""
-    columns = [("duration_p50_min", "duration p50 h", 1 / 60), ("duration_p95_min", "duration p95 h", 1 / 60),
-               ("downtime_min", "downtime min", 1), ("sla_breach_min", "SLA breach min", 1),
-               ("p_rollback", "P(rollback)", 1), ("p_overrun", "P(overrun)", 1), ("p_complete", "P(complete)", 1)]
-    rows = []
-    for strategy in dict.fromkeys(summary["strategy"]):
-        part = summary[summary.strategy == strategy].set_index("figure")
-        cells = [strategy]
-        for figure, _, scale in columns:
-            r = part.loc[figure]
-            cells.append(f"{r.estimate * scale:.3g} [{r.low * scale:.3g}, {r.high * scale:.3g}]")
-        rows.append(cells)
-    header = ["strategy"] + [c[1] for c in columns]
-    widths = [max(len(str(x[i])) for x in rows + [header]) for i in range(len(header))]
-    lines = ["  ".join(str(v).ljust(w) for v, w in zip(header, widths, strict=True))]
-    lines += ["  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)) for r in rows]
+    """Strategy table: each figure as estimate [low, high] (``upgradesim.tables``)."""
+    from .tables import interval_table, text_table
+
     n = int(summary["n"].iloc[0]) if len(summary) else 0
-    lines.append(f"(estimate [95% interval] over {n} replications per strategy)")
-    return "\n".join(lines)
+    return text_table(interval_table(summary)) + f"\n(estimate [95% interval] over {n} replications per strategy)"
 
 
 @cli.command()

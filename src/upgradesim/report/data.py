@@ -14,6 +14,7 @@ from ..plan.calendar import region_calendar, to_datetime
 from ..plan.model import Plan
 from ..sim.tolerance import check_tolerance, recommend
 from ..store import Store
+from ..tables import interval_table  # noqa: F401 - re-exported for reports
 
 __all__ = ["ReadinessData", "readiness_data", "rollout_window", "RolloutData", "rollout_data", "PostUpgradeData", "post_upgrade_data",
            "interval_table", "first_windows", "cab_data", "CabData"]
@@ -79,23 +80,6 @@ def rollout_data(plan: Plan, db_path: str, run_id: str = "") -> RolloutData:
     rep = int(pool.iloc[(pool["duration_min"] - median).abs().argsort().iloc[0]]["replication"])
     meta = runs[runs["run_id"] == sim["run_id"]].iloc[0].to_dict()
     return RolloutData(sim["run_id"], summary, reps, events, best, reason, (best, rep), meta)
-
-
-def interval_table(summary: pd.DataFrame) -> pd.DataFrame:
-    """One row per strategy, each figure as 'estimate [low, high]' in readable units."""
-    figures = [("duration_p50_min", "duration p50 (h)", 1 / 60), ("duration_p95_min", "duration p95 (h)", 1 / 60),
-               ("downtime_min", "downtime (min)", 1), ("sla_breach_min", "SLA breach (region-min)", 1),
-               ("p_rollback", "P(rollback)", 1), ("p_overrun", "P(overrun)", 1), ("p_complete", "P(complete)", 1),
-               ("extra_node_hours", "extra node-hours", 1)]
-    rows = []
-    for strategy in dict.fromkeys(summary["strategy"]):
-        part = summary[summary["strategy"] == strategy].set_index("figure")
-        row = {"strategy": strategy}
-        for figure, label, scale in figures:
-            r = part.loc[figure]
-            row[label] = f"{r.estimate * scale:.3g} [{r.low * scale:.3g}, {r.high * scale:.3g}]"
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 @dataclass(frozen=True)

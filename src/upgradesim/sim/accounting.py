@@ -12,7 +12,7 @@ __all__ = ["Accounting", "Region"]
 
 class Region:
     __slots__ = ("name", "total", "old", "new", "err", "down", "breach_min", "unserved", "errors", "down_min",
-                 "migrated", "archive_done_at", "last_t", "curve", "is_down", "err_rate", "empty", "alarm")
+                 "migrated", "archive_done_at", "last_t", "curve", "is_down", "err_rate", "empty", "alarm", "safe")
 
     def __init__(self, name: str, totals: dict[str, int]):
         self.name = name
@@ -33,6 +33,7 @@ class Region:
         self.err_rate = 0.0
         self.empty = 0  # tiers with no node in service
         self.alarm = 0  # version of the pending SLA-breach alarm (a newer state disarms the older)
+        self.safe = False  # enough capacity for every hour: no breach, nothing unserved (no curve needed)
 
 
 class Accounting:
@@ -61,13 +62,15 @@ class Accounting:
             reg.down_min += now - t0
             reg.unserved += prep.integrate(prep.cum_demand[reg.name], prep.demand_per_min[reg.name], t0, now)
             return
+        if reg.err_rate > 0:
+            reg.errors += reg.err_rate * prep.integrate(prep.cum_demand[reg.name], prep.demand_per_min[reg.name], t0, now)
+        if reg.safe:
+            return
         curve = self._curve(reg)
         if curve.any_breach:
             reg.breach_min += prep.integrate(curve.breach_min, curve.breach_rate, t0, now)
         if curve.any_unserved:
             reg.unserved += prep.integrate(curve.unserved, curve.unserved_rate, t0, now)
-        if reg.err_rate > 0:
-            reg.errors += reg.err_rate * prep.integrate(prep.cum_demand[reg.name], prep.demand_per_min[reg.name], t0, now)
         limit = self.policy.sla_breach_min
         if limit is not None and reg.breach_min > limit and not self.stopped:
             self.trigger("sla_breach")
@@ -83,7 +86,7 @@ class Accounting:
         a parallel run or a wait for a window as much as during a batch."""
         limit = self.policy.sla_breach_min
         reg.alarm += 1
-        if limit is None or self.stopped or self.finished or reg.is_down:
+        if limit is None or self.stopped or self.finished or reg.is_down or reg.safe:
             return
         curve = self._curve(reg)
         if not curve.any_breach:
@@ -102,6 +105,9 @@ class Accounting:
     def _refresh(self, reg: Region, errors_changed: bool = True) -> None:
         """After a change of ``reg``: new capacity curve on demand, down flag, error rate, union downtime."""
         reg.curve = None
+        servers, other = self._capacity(reg)
+        need, peak = self.prep.safe_servers(reg.name)
+        reg.safe = servers >= need and other > peak
         if errors_changed:
             reg.err_rate = self._error_rate(reg)
         down = reg.down > 0 or reg.empty > 0
@@ -166,10 +172,12 @@ class Accounting:
         """Move node k of ``reg`` to ``state`` in the counters; returns (error share changed, gained)."""
         tier = self.prep.nodes[k].tier
         before = self.where[k]
-        lost = self._share(k, before) if before in (BAD, NEW) else 0.0
-        gained = self._share(k, state) if state in (BAD, NEW) else 0.0
-        if lost or gained:
-            reg.err[tier] += gained - lost
+        lost = gained = 0.0
+        if before == BAD or state == BAD or self.manifested:  # otherwise no error share moves
+            lost = self._share(k, before) if before in (BAD, NEW) else 0.0
+            gained = self._share(k, state) if state in (BAD, NEW) else 0.0
+            if lost or gained:
+                reg.err[tier] += gained - lost
         serving = reg.old[tier] + reg.new[tier]
         if before == NEW:
             reg.new[tier] -= 1
@@ -193,8 +201,17 @@ class Accounting:
         """Move nodes to one state at the same instant, with one accounting and one refresh per
         region (a batch starting, a cut-over, a revert chunk); then the error-rate trigger."""
         nodes = self.prep.nodes
-        if len(ks) == 1:
-            by_region = {nodes[ks[0]].region: ks}
+        if len(ks) == 1:  # the common case: one node, no grouping
+            k = ks[0]
+            reg = self.regions[nodes[k].region]
+            self._account(reg)
+            changed, gained = self._move(reg, k, state)
+            self._refresh(reg, errors_changed=changed or bool(reg.err_rate))
+            if state == NEW and self.exposed_at is None and nodes[k].tier in self.prep.defect_tiers:
+                self.expose()
+            if gained:
+                self.check_error_rate()
+            return
         else:
             by_region = {}
             for k in ks:

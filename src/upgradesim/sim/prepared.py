@@ -71,6 +71,7 @@ class Prepared:
     capacity_new_factor: float
     _curves: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _curve_bytes: int = field(default=0, repr=False)
+    _safe: dict = field(default_factory=dict, repr=False)
     cache_bytes: int = field(default_factory=lambda: curve_cache_bytes(), repr=False)
 
     @property
@@ -132,6 +133,27 @@ class Prepared:
             self._curve_bytes -= sum(a.nbytes for a in (old.breach_min, old.unserved, old.breach_rate,
                                                         old.unserved_rate)) + 200
         return curve
+
+    def safe_servers(self, region: str) -> tuple[int, float]:
+        """(servers, peak demand) of ``region``: with at least that many servers and other tiers
+        above the peak, no hour of the horizon breaches or leaves demand unserved, so the curve
+        need not be consulted (the fast path of the accounting). Cached per region."""
+        found = self._safe.get(region)
+        if found is None:
+            lam = self.demand[region]
+            peak = float(lam.max()) if len(lam) else 0.0
+            lo, hi = 0, max(1, int(peak / self.mu_per_s) + 1)
+            while self.curve(region, hi, math.inf).any_breach or self.curve(region, hi, math.inf).any_unserved:
+                hi *= 2
+            while lo < hi:  # the smallest server count without breach or unserved demand (monotone)
+                mid = (lo + hi) // 2
+                c = self.curve(region, mid, math.inf)
+                if c.any_breach or c.any_unserved:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            found = self._safe[region] = (lo, peak)
+        return found
 
     def integrate(self, cum: np.ndarray, rate: np.ndarray, t0: float, t1: float) -> float:
         """Integral over [t0, t1) minutes of a per-hour piecewise-constant ``rate`` with cumsum ``cum``."""

@@ -144,7 +144,7 @@ def compare(
         raise SimulationError(f"workers(={workers}) must be >= 1")
     root = _root_entropy(seed)
     _prepared(plan, demand)  # fail early, in this process, on a plan that cannot run
-    chunks = _split(replications, 1 if (workers == 1 and not scheduler) else workers * 4)  # Dask re-splits
+    chunks = _split(replications, 1 if (workers == 1 and not scheduler) else _parts(replications, workers))
     show = (sys.stderr.isatty() and not os.environ.get("CI")) if progress is None else progress
     started = dt.datetime.now(dt.UTC)
     results = _execute(plan, demand, names, root, chunks, keep_events, workers, scheduler, show)
@@ -166,6 +166,15 @@ def simulate(plan: Plan, strategy: str, replications: int = 1000, seed=0, worker
     return compare(plan, [strategy], replications=replications, seed=seed, workers=workers, **kwargs)
 
 
+CHUNKS_PER_WORKER = 8  # tasks per worker: the last task's tail is at most 1/8 of a worker's share
+MIN_CHUNK = 25  # replications per task at least, so that shipping a task costs little next to running it
+
+
+def _parts(replications: int, workers: int) -> int:
+    """How many tasks to cut ``replications`` into for ``workers`` workers."""
+    return max(workers, min(workers * CHUNKS_PER_WORKER, replications // MIN_CHUNK))
+
+
 def _split(n: int, parts: int) -> list[range]:
     parts = max(1, min(parts, n))
     bounds = np.linspace(0, n, parts + 1).astype(int)
@@ -181,10 +190,9 @@ def _execute(plan, demand, names, root, chunks, keep_events, workers, scheduler,
             from distributed import Client, as_completed
 
             with Client(scheduler, set_as_default=False) as client:
-                # two tasks per worker thread: balanced, with little scheduling overhead; the plan
-                # is small and goes with each task (a broadcast scatter costs more than it saves)
+                # the plan is small and goes with each task (a broadcast scatter costs more than it saves)
                 threads = max(sum(client.nthreads().values()), 1)
-                chunks = _split(sum(len(c) for c in chunks), threads * 2)
+                chunks = _split(sum(len(c) for c in chunks), _parts(sum(len(c) for c in chunks), threads))
                 bar.reset(total=len(chunks))
                 futures = [client.submit(_chunk, plan, demand, names, root, c, keep_events, pure=False)
                            for c in chunks]

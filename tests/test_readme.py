@@ -1,0 +1,32 @@
+"""The command outputs shown in README.md are what the documented commands print."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "readme_outputs.py"
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("readme_outputs", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_bad_plan_example_is_what_validate_prints():
+    assert _script().main(["--check", "--only", "bad-plan"]) == 0
+
+
+@pytest.mark.slow
+def test_the_compare_table_is_what_the_demo_command_prints():
+    assert _script().main(["--check", "--only", "compare"]) == 0
+
+
+def test_every_output_block_of_the_readme_has_a_generator():
+    module = _script()
+    names = [m.group("name") for m in module.BLOCK.finditer(module.README.read_text())]
+    assert sorted(names) == sorted(module.OUTPUTS)
