@@ -129,18 +129,16 @@ def init(folder: Path, seed: int, weeks: int, post_days: int, step_min: int, for
 @_user_errors
 def validate(plan: Path, as_json: bool) -> None:
     """Check PLAN; print a summary, or every problem one per line (exit 1)."""
-    from .plan import load_plan, summarize_plan
+    from . import api
 
-    loaded = load_plan(plan)
+    checked = api.validate(plan)
     if as_json:
-        click.echo(loaded.model_dump_json(indent=2))
+        click.echo(checked.plan.model_dump_json(indent=2))
         return
-    from .sim.feasibility import rollback_fit
-
     click.echo(f"{plan}: valid")
-    for line in summarize_plan(loaded):
+    for line in checked.summary:
         click.echo(f"  {line}")
-    for line in rollback_fit(loaded):
+    for line in checked.warnings:
         click.echo(f"  warning: {line}")
 
 
@@ -179,14 +177,21 @@ def _sim_options(func):
     return func
 
 
-def _print_summary(result, as_json: bool, extra: dict | None = None) -> None:
+def _print_comparison(comparison, as_json: bool, recommend: bool) -> None:
+    """Render an :class:`upgradesim.api.Comparison`: the table (or JSON), the files and run written."""
+    for path in comparison.written:
+        click.echo(f"wrote {path}", err=True)
+    if comparison.run_id:
+        click.echo(f"stored run {comparison.run_id}", err=True)
+    doc = comparison.to_dict()
+    if not recommend:
+        doc.pop("recommendation")
     if as_json:
-        doc = {"meta": result.meta, "summary": result.summary.to_dict(orient="records")} | (extra or {})
         click.echo(json.dumps(doc, indent=2, default=str))
         return
-    click.echo(_format_table(result.summary))
-    for line in (extra or {}).get("lines", []):
-        click.echo(line)
+    click.echo(_format_table(comparison.summary))
+    if recommend:
+        click.echo(f"recommended: {comparison.recommended}: {comparison.reason}")
 
 
 def _format_table(summary) -> str:
@@ -197,6 +202,11 @@ def _format_table(summary) -> str:
     return text_table(interval_table(summary)) + f"\n(estimate [95% interval] over {n} replications per strategy)"
 
 
+def _sim_kwargs(replications, seed, workers, scheduler, out, db, overlays) -> dict:
+    return {"replications": replications, "seed": seed, "workers": workers, "scheduler": scheduler, "out": out,
+            "db": db, "overlays": overlays}
+
+
 @cli.command()
 @click.argument("plan", type=click.Path(path_type=Path))
 @click.option("--strategy", "-s", required=True, help="Name of a strategy in the plan.")
@@ -205,37 +215,10 @@ def _format_table(summary) -> str:
 def simulate(plan: Path, strategy: str, replications: int, seed: int, workers: int, scheduler: str | None,
              out: Path | None, as_json: bool, db: Path | None, overlays: tuple[Path, ...] = ()) -> None:
     """Simulate one strategy of PLAN as Monte Carlo."""
-    from .plan import load_plan
-    from .sim import simulate as run
+    from . import api
 
-    loaded = load_plan(plan, overlays)
-    result = run(loaded, strategy, replications=replications, seed=seed, workers=workers, scheduler=scheduler,
-                 demand=_demand(loaded, db))
-    _save(result, out, db)
-    _print_summary(result, as_json)
-
-
-def _demand(plan, db: Path | None) -> dict | None:
-    """Hour-of-week demand from the store for regions whose traffic names a telemetry metric."""
-    wanted = [r for r in plan.regions if r.traffic.metric]
-    if not wanted or db is None:
-        return None
-    from .store import Store
-
-    with Store(db, must_exist=True) as store:
-        return {r.name: store.demand_profile(*r.traffic.metric.split("/", 1), r.name, r.tz) for r in wanted}
-
-
-def _save(result, out: Path | None, db: Path | None) -> None:
-    if out:
-        for path in result.to_parquet(out):
-            click.echo(f"wrote {path}", err=True)
-    if db:
-        from .store import Store
-
-        with Store(db) as store:
-            run_id = store.write_simulation(result)
-        click.echo(f"stored run {run_id} in {db}", err=True)
+    result = api.simulate(plan, strategy, **_sim_kwargs(replications, seed, workers, scheduler, out, db, overlays))
+    _print_comparison(result, as_json, recommend=False)
 
 
 @cli.command()
@@ -246,18 +229,11 @@ def _save(result, out: Path | None, db: Path | None) -> None:
 def compare(plan: Path, strategies: str | None, replications: int, seed: int, workers: int, scheduler: str | None,
             out: Path | None, as_json: bool, db: Path | None, overlays: tuple[Path, ...] = ()) -> None:
     """Compare strategies of PLAN on common random numbers and name the best fit to the risk tolerance."""
-    from .plan import load_plan
-    from .sim import compare as run
-    from .sim.tolerance import recommend
+    from . import api
 
-    loaded = load_plan(plan, overlays)
     names = [s.strip() for s in strategies.split(",") if s.strip()] if strategies else None
-    result = run(loaded, names, replications=replications, seed=seed, workers=workers, scheduler=scheduler,
-                 demand=_demand(loaded, db))
-    _save(result, out, db)
-    best, reason = recommend(result.summary, loaded.risk)
-    _print_summary(result, as_json, {"recommendation": {"strategy": best, "reason": reason},
-                                      "lines": [f"recommended: {best}: {reason}"]})
+    result = api.compare(plan, names, **_sim_kwargs(replications, seed, workers, scheduler, out, db, overlays))
+    _print_comparison(result, as_json, recommend=True)
 
 
 @cli.command()
@@ -272,33 +248,20 @@ def check(plan: Path, strategy: str | None, replications: int, seed: int, worker
     Exit 0 when every figure's interval lies within tolerance, 2 when an estimate breaches it,
     3 when an interval straddles a limit (more replications needed), 1 on error.
     """
-    from .errors import PlanError, Problem
-    from .plan import load_plan
-    from .sim import simulate as run
-    from .sim.tolerance import check_tolerance
+    from . import api
 
-    loaded = load_plan(plan, overlays)
-    name = strategy or loaded.chosen_strategy
-    if not name:
-        raise PlanError([Problem(str(plan), None, "chosen_strategy", None,
-                                 "required by check (or pass --strategy)", has_value=False)])
-    result = run(loaded, name, replications=replications, seed=seed, workers=workers, scheduler=scheduler,
-                 demand=_demand(loaded, db))
-    _save(result, out, db)
-    checks = check_tolerance(result.summary, loaded.risk, name)
-    status = "breach" if any(c.status == "breach" for c in checks) else (
-        "inconclusive" if any(c.status == "inconclusive" for c in checks) else "within")
-    code = {"within": 0, "breach": 2, "inconclusive": 3}[status]
+    result = api.check(plan, strategy, **_sim_kwargs(replications, seed, workers, scheduler, out, db, overlays))
+    for path in result.comparison.written:
+        click.echo(f"wrote {path}", err=True)
     if as_json:
-        click.echo(json.dumps({"strategy": name, "status": status, "exit_code": code, "meta": result.meta,
-                               "checks": [c.as_dict() for c in checks]}, indent=2, default=str))
+        click.echo(json.dumps(result.to_dict(), indent=2, default=str))
     else:
-        for c in checks:
+        for c in result.checks:
             click.echo(c.message)
-        if not checks:
+        if not result.checks:
             click.echo("the plan's risk tolerance bounds no figure: nothing to check")
-        click.echo(f"{name}: {status.upper()}")
-    sys.exit(code)
+        click.echo(f"{result.strategy}: {result.status.upper()}")
+    sys.exit(result.exit_code)
 
 
 DB_OPTION = click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("upgradesim.duckdb"),
@@ -316,19 +279,11 @@ DB_OPTION = click.option("--db", type=click.Path(dir_okay=False, path_type=Path)
 @_user_errors
 def readiness(plan: Path, as_of: str | None, db: Path | None, lifecycle_file: Path | None, as_json: bool) -> None:
     """Assess PLAN's readiness: findings, component classes, go/no-go (exit 0 go, 2 no-go)."""
-    from .plan import load_plan
-    from .readiness import assess
+    from . import api
 
     day = _as_of(as_of)
-    loaded = load_plan(plan)
-    if db:
-        from .store import Store
-
-        with Store(db) as store:
-            result = assess(loaded, as_of=day, store=store, lifecycle=lifecycle_file)
-            store.write_readiness(result)
-    else:
-        result = assess(loaded, as_of=day, lifecycle=lifecycle_file)
+    result = api.readiness(plan, as_of=day, db=db, lifecycle=lifecycle_file)
+    loaded = api.load(plan)
     if as_json:
         click.echo(result.to_json())
     else:
@@ -366,17 +321,10 @@ def report(name: str, plan: Path | None, db: Path | None, parameters: tuple[tupl
     Parameters merge in this order: the notebook's defaults, then --plan and --db, then -p KEY VALUE.
     `all` first produces what the store lacks (readiness, strategy comparison, verdict).
     """
-    from .errors import ReportError
-    from .report import render, render_all
+    from . import api
 
-    if name == "all":
-        if plan is None or db is None:
-            raise ReportError("report all needs --plan and --db")
-        results = render_all(str(plan), str(db), out=out, replications=replications, seed=seed, workers=workers,
-                             notebooks=notebooks, log=lambda m: click.echo(m, err=True))
-    else:
-        results = [render(name, plan=str(plan) if plan else None, db=str(db) if db else None,
-                          parameters=dict(parameters), out=out, notebooks=notebooks)]
+    results = api.report(name, plan=plan, db=db, out=out, parameters=dict(parameters), notebooks=notebooks,
+                         replications=replications, seed=seed, workers=workers, log=lambda m: click.echo(m, err=True))
     _emit(as_json, {"reports": [{"name": r.name, "html": str(r.html), "folder": str(r.html.parent)} for r in results]},
           [f"{r.name}: {r.html}" for r in results])
 

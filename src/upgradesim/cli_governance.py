@@ -25,20 +25,15 @@ def config() -> None:
 @_user_errors
 def config_snapshot(folder: Path, env: str, tag: str, db: Path, as_json: bool) -> None:
     """Read FOLDER's configuration files (YAML, JSON, INI, .properties, .env, TOML) into the store."""
-    from .control import read_config_dir
+    from . import api
     from .paths import safe_name
-    from .store import Store
 
     safe_name(env, "--env")
     safe_name(tag, "--tag")
-    entries, hashes = read_config_dir(folder, _key(db))
-    with Store(db) as store:
-        snapshot_id = store.write_snapshot(env, tag, str(folder), entries, hashes)
-    secrets = sum(e.secret for e in entries)
-    _emit(as_json, {"snapshot_id": snapshot_id, "env": env, "tag": tag, "files": len(hashes), "keys": len(entries),
-                    "secrets": secrets},
-          [f"snapshot {tag} of {env}: {len(hashes)} files, {len(entries)} keys ({secrets} secrets kept as "
-           f"fingerprints only), id {snapshot_id}"])
+    snap = api.snapshot(folder, env=env, tag=tag, db=db)
+    _emit(as_json, snap.to_dict(),
+          [f"snapshot {tag} of {env}: {snap.files} files, {snap.keys} keys ({snap.secrets} secrets kept as "
+           f"fingerprints only), id {snap.snapshot_id}"])
 
 
 @config.command("drift")
@@ -53,17 +48,12 @@ def config_snapshot(folder: Path, env: str, tag: str, db: Path, as_json: bool) -
 def config_drift(baseline_tag: str | None, baseline_env: str | None, env: str, exceptions: Path | None,
                  as_of: str | None, db: Path, as_json: bool) -> None:
     """Differences between ENV and a baseline; exit 0 none unapproved, 2 unapproved drift, 1 error."""
-    from .control import classify, diff_entries, load_exceptions
-    from .store import Store
+    from . import api
 
-    register = load_exceptions(exceptions) if exceptions else None
-    day = _as_of(as_of)
-    with Store(db, must_exist=True) as store:
-        base = store.find_snapshot(env=baseline_env, tag=baseline_tag)
-        cur = store.find_snapshot(env=env)
-        diff = classify(diff_entries(store.snapshot_entries(base.snapshot_id), store.snapshot_entries(cur.snapshot_id)),
-                        env, register, day)
-    unapproved = diff[diff.status != "approved"]
+    found = api.drift(db, env=env, baseline_env=baseline_env, baseline_tag=baseline_tag, exceptions=exceptions,
+                      as_of=_as_of(as_of))
+    diff, unapproved, day = found.differences, found.unapproved, found.as_of
+    (base_env, base_tag), (cur_env, cur_tag) = found.baseline, found.current
 
     def line(r) -> str:
         what = {"added": f"added = {r.current}", "removed": f"removed (was {r.baseline})",
@@ -71,10 +61,8 @@ def config_drift(baseline_tag: str | None, baseline_env: str | None, env: str, e
         note = f" [{r.exception}; owner {r.owner}; expires {r.expires}]" if r.exception else ""
         return f"  {r.status.upper():10s} {r.file}:{r.key} {what}{note}"
 
-    _gate(as_json, {"baseline": {"env": base.env, "tag": base.tag}, "current": {"env": cur.env, "tag": cur.tag},
-                    "as_of": day.isoformat(), "counts": diff.status.value_counts().to_dict(),
-                    "differences": diff.to_dict(orient="records")},
-          [f"{cur.env}/{cur.tag} against {base.env}/{base.tag}: {len(diff)} differences, "
+    _gate(as_json, found.to_dict(),
+          [f"{cur_env}/{cur_tag} against {base_env}/{base_tag}: {len(diff)} differences, "
            f"{len(unapproved)} not approved (as of {day})", *(line(r) for r in diff.itertuples())], len(unapproved))
 
 

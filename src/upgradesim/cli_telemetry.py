@@ -85,27 +85,13 @@ def judge(ctx: click.Context, db: Path, baseline_window: str | None, candidate_w
     """
     if ctx.invoked_subcommand is not None:
         return
-    from .errors import DataError
-    from .judge import judge as run
-    from .judge import load_judge_config
-    from .plan import load_plan
-    from .store import Store, parse_window
+    from . import api
+    from .store import parse_window
 
-    base_w = parse_window(baseline_window, "--baseline")
-    cand_w = parse_window(candidate_window, "--candidate")
-    if plan is not None and (base_w == (None, None) or cand_w == (None, None)):
-        cut = load_plan(plan).cutover_at
-        if cut is None:
-            raise DataError(f"{plan}: cutover_at is not set; give --baseline and --candidate")
-        base_w = base_w if base_w != (None, None) else (None, cut)
-        cand_w = cand_w if cand_w != (None, None) else (cut, None)
-    if not canary_hosts and (base_w == (None, None) or cand_w == (None, None)):
-        raise DataError("give --baseline and --candidate windows, or --plan with a cutover_at, or --canary-hosts")
-    cfg = load_judge_config(config) if config else None
     names = [x.strip() for x in services.split(",")] if services else None
-    with Store(db, must_exist=True) as store:
-        verdict = run(store, baseline=base_w, candidate=cand_w, services=names, config=cfg,
-                      canary_hosts=canary_hosts, control_hosts=control_hosts, workers=workers)
+    verdict = api.judge(db, plan=plan, baseline=parse_window(baseline_window, "--baseline"),
+                        candidate=parse_window(candidate_window, "--candidate"), services=names, config=config,
+                        canary_hosts=canary_hosts, control_hosts=control_hosts, workers=workers)
     if as_json:
         click.echo(verdict.to_json())
     else:
@@ -191,20 +177,15 @@ def logs_diff(before: Path, after: Path, alpha: float, min_ratio: float, header:
 
     Exit 0 none, 2 some, 3 inconclusive (an empty side), 1 an unreadable file or a bad --header.
     """
-    import re
-
+    from . import api
     from .errors import DataError
-    from .judge import load_judge_config
-    from .judge import logs_diff as run
 
-    if header is None and config is not None:
-        header = load_judge_config(config).log_header
-    if header is not None:
-        try:
-            re.compile(header)
-        except re.error as exc:
-            raise DataError(f"--header: not a regular expression ({exc})") from None
-    diff = run(before, after, alpha=alpha, min_ratio=min_ratio, header=header)
+    try:
+        diff = api.logs_diff(before, after, alpha=alpha, min_ratio=min_ratio, header=header, config=config)
+    except DataError as exc:
+        if str(exc).startswith("header:"):
+            raise DataError("--" + str(exc)) from None
+        raise
     if as_json:
         click.echo(diff.to_json())
     else:

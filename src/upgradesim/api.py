@@ -1,0 +1,373 @@
+"""The Python API: what a notebook calls, and what the CLI parses arguments for and renders.
+
+Every function takes paths or already-loaded objects, opens and closes the store itself, and
+returns a typed result with ``to_dict()`` (JSON-ready) and ``to_frame()`` (a pandas table).
+Errors are :class:`upgradesim.errors.UpgradesimError` subclasses with one-line messages.
+
+>>> from upgradesim import api
+>>> plan = api.load("plan.yaml")                                   # doctest: +SKIP
+>>> api.compare(plan, replications=200, seed=1).to_frame()         # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - types only
+    import pandas as pd
+
+    from .plan import Plan
+
+__all__ = ["load", "validate", "Validation", "simulate", "compare", "check", "Comparison", "Check", "readiness",
+           "judge", "logs_diff", "snapshot", "Snapshot", "drift", "Drift", "report", "what_if", "demand_from_store"]
+
+PathLike = str | os.PathLike
+
+
+# ----------------------------------------------------------------------------- plans
+
+
+def load(plan: PathLike | Plan, overlays: tuple[PathLike, ...] | list[PathLike] = ()) -> Plan:
+    """A validated plan from a file (with overlays merged in order), or the plan itself."""
+    from .plan import Plan, load_plan
+
+    if isinstance(plan, Plan):
+        return plan
+    return load_plan(Path(plan), [Path(o) for o in overlays])
+
+
+@dataclass(frozen=True)
+class Validation:
+    """A valid plan, its summary lines and planning warnings (a rollback that fits no window...)."""
+
+    plan: Plan
+    summary: list[str]
+    warnings: list[str]
+
+    def to_dict(self) -> dict:
+        return {"plan": self.plan.name, "summary": self.summary, "warnings": self.warnings}
+
+    def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame({"kind": ["summary"] * len(self.summary) + ["warning"] * len(self.warnings),
+                             "text": self.summary + self.warnings})
+
+
+def validate(plan: PathLike | Plan, overlays=()) -> Validation:
+    """Load and check ``plan``; raises :class:`PlanError` listing every problem."""
+    from .plan import summarize_plan
+    from .sim.feasibility import rollback_fit
+
+    loaded = load(plan, overlays)
+    return Validation(loaded, summarize_plan(loaded), rollback_fit(loaded))
+
+
+# ----------------------------------------------------------------------------- simulation
+
+
+def demand_from_store(plan: Plan, db: PathLike | None) -> dict | None:
+    """Hour-of-week demand from the store for regions whose traffic names a telemetry metric."""
+    wanted = [r for r in plan.regions if r.traffic.metric]
+    if not wanted or db is None:
+        return None
+    from .store import Store
+
+    with Store(Path(db), must_exist=True) as store:
+        return {r.name: store.demand_profile(*r.traffic.metric.split("/", 1), r.name, r.tz) for r in wanted}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Simulated strategies with the one that best fits the plan's risk tolerance."""
+
+    result: Any  # upgradesim.sim.SimulationResult
+    recommended: str | None
+    reason: str
+    run_id: str | None = None
+    written: list[Path] = field(default_factory=list)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return self.result.summary
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per strategy, each figure as ``estimate [low, high]``."""
+        from .tables import interval_table
+
+        return interval_table(self.result.summary)
+
+    def to_dict(self) -> dict:
+        from .documents import json_records
+
+        return {"meta": self.result.meta, "summary": json_records(self.result.summary),
+                "recommendation": {"strategy": self.recommended, "reason": self.reason},
+                "run_id": self.run_id, "written": [str(p) for p in self.written]}
+
+
+def _store_result(result, out: PathLike | None, db: PathLike | None) -> tuple[str | None, list[Path]]:
+    written = list(result.to_parquet(Path(out))) if out else []
+    run_id = None
+    if db:
+        from .store import Store
+
+        with Store(Path(db)) as store:
+            run_id = store.write_simulation(result)
+    return run_id, written
+
+
+def compare(plan: PathLike | Plan, strategies: list[str] | None = None, *, replications: int = 1000, seed: int = 0,
+            workers: int = 1, scheduler: str | None = None, overlays=(), db: PathLike | None = None,
+            out: PathLike | None = None, progress: bool | None = None) -> Comparison:
+    """Simulate ``strategies`` (all by default) on common random numbers; recommend one. With
+    ``db`` the results are stored (and regions whose traffic names a metric take it from there);
+    with ``out`` they are written as Parquet."""
+    from .sim import compare as run
+    from .sim.tolerance import recommend
+
+    loaded = load(plan, overlays)
+    result = run(loaded, strategies, replications=replications, seed=seed, workers=workers, scheduler=scheduler,
+                 demand=demand_from_store(loaded, db), progress=progress)
+    run_id, written = _store_result(result, out, db)
+    best, reason = recommend(result.summary, loaded.risk)
+    return Comparison(result, best, reason, run_id, written)
+
+
+def simulate(plan: PathLike | Plan, strategy: str, **kwargs) -> Comparison:
+    """One strategy; the keyword arguments of :func:`compare`."""
+    return compare(plan, [strategy], **kwargs)
+
+
+@dataclass(frozen=True)
+class Check:
+    """The chosen strategy against the risk tolerance: within (0), breach (2) or inconclusive (3)."""
+
+    strategy: str
+    status: str
+    checks: list
+    comparison: Comparison
+
+    @property
+    def exit_code(self) -> int:
+        return {"within": 0, "breach": 2, "inconclusive": 3}[self.status]
+
+    def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame([c.as_dict() for c in self.checks])
+
+    def to_dict(self) -> dict:
+        return {"strategy": self.strategy, "status": self.status, "exit_code": self.exit_code,
+                "meta": self.comparison.result.meta, "checks": [c.as_dict() for c in self.checks]}
+
+
+def check(plan: PathLike | Plan, strategy: str | None = None, **kwargs) -> Check:
+    """Simulate ``strategy`` (the plan's ``chosen_strategy`` by default) and hold it against
+    ``risk``; the keyword arguments of :func:`compare`."""
+    from .errors import PlanError, Problem
+    from .sim.tolerance import check_tolerance
+
+    loaded = load(plan, kwargs.pop("overlays", ()))
+    name = strategy or loaded.chosen_strategy
+    if not name:
+        raise PlanError([Problem(str(plan) if not hasattr(plan, "name") else loaded.name, None, "chosen_strategy",
+                                 None, "required by check (or pass a strategy)", has_value=False)])
+    comparison = compare(loaded, [name], **kwargs)
+    checks = check_tolerance(comparison.result.summary, loaded.risk, name)
+    status = "breach" if any(c.status == "breach" for c in checks) else (
+        "inconclusive" if any(c.status == "inconclusive" for c in checks) else "within")
+    return Check(name, status, checks, comparison)
+
+
+def what_if(plan: PathLike | Plan, strategy: str, *, changes: dict | None = None, strategy_changes: dict | None = None,
+            replications: int = 200, seed: int = 0) -> Comparison:
+    """Re-simulate ``strategy`` after ``changes`` (a plan overlay as a mapping, e.g.
+    ``{"tiers": {"app": {"failure_prob": 0.05}}}``) and ``strategy_changes`` (fields of that
+    strategy, e.g. ``{"batch_size": 6}``), validated through the plan model like a file. Results
+    are cached per (changed plan, strategy, replications, seed): moving a slider back is instant."""
+    from .plan import plan_hash
+    from .plan.overlay import apply_overlay, strategy_overlay
+
+    loaded = load(plan)
+    changed = apply_overlay(loaded, changes or {}, source="what-if")
+    if strategy_changes:
+        changed = apply_overlay(changed, strategy_overlay(changed, strategy, **strategy_changes), source="what-if")
+    key = (plan_hash(changed), strategy, replications, seed)
+    found = _WHAT_IF.get(key)
+    if found is None:
+        if len(_WHAT_IF) > 64:
+            _WHAT_IF.clear()
+        found = _WHAT_IF[key] = compare(changed, [strategy], replications=replications, seed=seed, progress=False)
+    return found
+
+
+_WHAT_IF: dict = {}
+
+
+# ----------------------------------------------------------------------------- readiness and telemetry
+
+
+def readiness(plan: PathLike | Plan, *, as_of: dt.date | None = None, db: PathLike | None = None,
+              lifecycle: PathLike | None = None):
+    """Readiness findings and go/no-go (:class:`upgradesim.readiness.Readiness`); with ``db`` the
+    store's measured peaks feed capacity and the result is stored."""
+    from .readiness import assess
+
+    loaded = load(plan)
+    day = as_of or dt.date.today()
+    if db is None:
+        return assess(loaded, as_of=day, lifecycle=lifecycle)
+    from .store import Store
+
+    with Store(Path(db)) as store:
+        result = assess(loaded, as_of=day, store=store, lifecycle=lifecycle)
+        store.write_readiness(result)
+    return result
+
+
+def judge(db: PathLike, *, plan: PathLike | Plan | None = None, baseline=(None, None), candidate=(None, None),
+          services: list[str] | None = None, config: PathLike | None = None, canary_hosts: str | None = None,
+          control_hosts: str | None = None, workers: int = 1):
+    """Judge post-upgrade (or canary) telemetry (:class:`upgradesim.judge.Verdict`). Windows are
+    (start, end) pairs; without them the plan's ``cutover_at`` splits baseline and candidate."""
+    from .errors import DataError
+    from .judge import judge as run
+    from .judge import load_judge_config
+    from .store import Store
+
+    base_w, cand_w = tuple(baseline), tuple(candidate)
+    if plan is not None and (base_w == (None, None) or cand_w == (None, None)):
+        cut = load(plan).cutover_at
+        if cut is None:
+            raise DataError(f"{plan if not hasattr(plan, 'name') else plan.name}: cutover_at is not set; give the "
+                            "baseline and candidate windows")
+        base_w = base_w if base_w != (None, None) else (None, cut)
+        cand_w = cand_w if cand_w != (None, None) else (cut, None)
+    if not canary_hosts and (base_w == (None, None) or cand_w == (None, None)):
+        raise DataError("give baseline and candidate windows, or a plan with a cutover_at, or canary hosts")
+    cfg = load_judge_config(Path(config)) if config else None
+    with Store(Path(db), must_exist=True) as store:
+        return run(store, baseline=base_w, candidate=cand_w, services=services, config=cfg,
+                   canary_hosts=canary_hosts, control_hosts=control_hosts, workers=workers)
+
+
+def logs_diff(before: PathLike, after: PathLike, *, alpha: float = 0.01, min_ratio: float = 2.0,
+              header: str | None = None, config: PathLike | None = None):
+    """Log templates new or more frequent after than before (:class:`upgradesim.judge.LogsDiff`)."""
+    import re
+
+    from .errors import DataError
+    from .judge import load_judge_config
+    from .judge import logs_diff as run
+
+    if header is None and config is not None:
+        header = load_judge_config(Path(config)).log_header
+    if header is not None:
+        try:
+            re.compile(header)
+        except re.error as exc:
+            raise DataError(f"header: not a regular expression ({exc})") from None
+    return run(Path(before), Path(after), alpha=alpha, min_ratio=min_ratio, header=header)
+
+
+# ----------------------------------------------------------------------------- configuration
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    snapshot_id: str
+    env: str
+    tag: str
+    files: int
+    keys: int
+    secrets: int
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+    def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame([self.to_dict()])
+
+
+def snapshot(folder: PathLike, *, env: str, tag: str, db: PathLike) -> Snapshot:
+    """Read a folder's configuration files into the store (secrets kept as keyed fingerprints)."""
+    from .control import read_config_dir, store_key
+    from .paths import safe_name
+    from .store import Store
+
+    safe_name(env, "env")
+    safe_name(tag, "tag")
+    entries, hashes = read_config_dir(Path(folder), store_key(Path(db)))
+    with Store(Path(db)) as store:
+        snapshot_id = store.write_snapshot(env, tag, str(folder), entries, hashes)
+    return Snapshot(snapshot_id, env, tag, len(hashes), len(entries), sum(e.secret for e in entries))
+
+
+@dataclass(frozen=True)
+class Drift:
+    """Differences between an environment's newest snapshot and a baseline, classified."""
+
+    baseline: tuple[str, str]
+    current: tuple[str, str]
+    as_of: dt.date
+    differences: pd.DataFrame
+
+    @property
+    def unapproved(self) -> pd.DataFrame:
+        return self.differences[self.differences["status"] != "approved"]
+
+    @property
+    def exit_code(self) -> int:
+        return 2 if len(self.unapproved) else 0
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.differences
+
+    def to_dict(self) -> dict:
+        from .documents import json_records
+
+        return {"baseline": dict(zip(("env", "tag"), self.baseline, strict=True)),
+                "current": dict(zip(("env", "tag"), self.current, strict=True)), "as_of": self.as_of.isoformat(),
+                "counts": self.differences["status"].value_counts().to_dict(),
+                "differences": json_records(self.differences)}
+
+
+def drift(db: PathLike, *, env: str, baseline_env: str | None = None, baseline_tag: str | None = None,
+          exceptions: PathLike | None = None, as_of: dt.date | None = None) -> Drift:
+    """Configuration drift of ``env`` against a baseline snapshot, with the exception register."""
+    from .control import classify, diff_entries, load_exceptions
+    from .store import Store
+
+    register = load_exceptions(Path(exceptions)) if exceptions else None
+    day = as_of or dt.date.today()
+    with Store(Path(db), must_exist=True) as store:
+        base = store.find_snapshot(env=baseline_env, tag=baseline_tag)
+        cur = store.find_snapshot(env=env)
+        diff = classify(diff_entries(store.snapshot_entries(base.snapshot_id), store.snapshot_entries(cur.snapshot_id)),
+                        env, register, day)
+    return Drift((base.env, base.tag), (cur.env, cur.tag), day, diff)
+
+
+# ----------------------------------------------------------------------------- reports
+
+
+def report(name: str, *, plan: PathLike | None = None, db: PathLike | None = None, out: PathLike = "reports",
+           parameters: dict | None = None, notebooks: PathLike | None = None, replications: int = 500,
+           seed: int = 0, workers: int = 1, log=None) -> list:
+    """Render report ``name`` (or ``all``) to HTML; returns the :class:`RenderResult` of each."""
+    from .errors import ReportError
+    from .report import render, render_all
+
+    if name == "all":
+        if plan is None or db is None:
+            raise ReportError("report all needs a plan and a store")
+        return render_all(str(plan), str(db), out=Path(out), replications=replications, seed=seed, workers=workers,
+                          notebooks=Path(notebooks) if notebooks else None, log=log)
+    return [render(name, plan=str(plan) if plan else None, db=str(db) if db else None, parameters=parameters or {},
+                   out=Path(out), notebooks=Path(notebooks) if notebooks else None)]
