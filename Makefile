@@ -58,6 +58,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_sim.py
 	$(BIN)/python benchmarks/bench_judge.py
+	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_logs.py
 
 # Mutation testing of the core modules ([tool.mutmut] in pyproject.toml); prints the score per module.
@@ -66,7 +67,7 @@ mutation: $(STAMP)
 	$(BIN)/python scripts/mutation_report.py
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

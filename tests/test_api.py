@@ -21,7 +21,7 @@ def test_all_is_honest():
     for name in exported:
         assert hasattr(upgradesim, name), name
     modules = {n for n in exported if isinstance(getattr(upgradesim, n), types.ModuleType)}
-    assert modules == {"report", "control"}  # subpackages in __all__ are loaded on first use
+    assert modules == {"api", "report", "control"}  # subpackages in __all__ are loaded on first use
     public = {n for n, v in vars(upgradesim).items() if not n.startswith("_") and not isinstance(v, types.ModuleType)}
     assert public == exported - {"__version__"} - modules
     assert len(exported) == len(upgradesim.__all__)  # no duplicates

@@ -18,7 +18,7 @@ from upgradesim.readiness import assess
 from upgradesim.report import REPORTS, notebooks_dir, plots, render, report_parameters
 from upgradesim.store import Store
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "src" / "upgradesim" / "notebooks"
 pytestmark = pytest.mark.notebook
 
 
@@ -180,3 +180,13 @@ def test_reports_open_in_a_real_browser(estate, tmp_path):
                 page.close()
         finally:
             browser.close()
+
+
+def test_numbers_for_people():
+    from upgradesim.report import count, label, minutes, odds
+
+    assert [odds(p) for p in (0.04, 0.5, 0.22, 0.0001, 0.97, 0.9999, 0.01)] == [
+        "1 in 25", "1 in 2", "1 in 4.5", "almost never", "97 in 100", "almost always", "1 in 100"]
+    assert [minutes(m) for m in (45, 200, 60, 3000, 2880)] == ["45 min", "3 h 20 min", "1 h", "2 days 2 h", "2 days"]
+    assert [count(x) for x in (4560.2, 3.25, 12, 0)] == ["4,560", "3.2", "12", "0"]
+    assert label("p_rollback") == "chance of a rollback" and label("odd_name") == "odd name"

@@ -3,9 +3,6 @@
 The public API is this module's ``__all__``; everything else is internal.
 """
 
-from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
-from importlib.metadata import version as _version
-
 from .errors import (
     DataError,
     PlanError,
@@ -15,6 +12,7 @@ from .errors import (
     StoreError,
     UpgradesimError,
 )
+from .version import __version__
 
 # name -> (module, attribute): loaded on first use, so `upgradesim --help` does not import pandas,
 # DuckDB or SciPy (PEP 562)
@@ -32,7 +30,7 @@ _LAZY = {
     "compare": (".sim", "compare"), "recommend": (".sim", "recommend"), "simulate": (".sim", "simulate"),
     "Store": (".store", "Store"),
 }
-_SUBPACKAGES = {"report", "control", "judge", "plan", "readiness", "sample", "sim", "store"}
+_SUBPACKAGES = {"api", "report", "control", "judge", "plan", "readiness", "sample", "sim", "store"}
 
 
 def __getattr__(name: str):
@@ -53,13 +51,10 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY) | _SUBPACKAGES)
 
 
-try:
-    __version__ = _version("upgradesim")
-except _PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0"
-
 __all__ = [
     "__version__",
+    # the documented Python API (notebooks and the CLI call it)
+    "api",
     # errors
     "UpgradesimError",
     "Problem",

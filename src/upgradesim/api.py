@@ -23,7 +23,8 @@ if TYPE_CHECKING:  # pragma: no cover - types only
     from .plan import Plan
 
 __all__ = ["load", "validate", "Validation", "simulate", "compare", "check", "Comparison", "Check", "readiness",
-           "judge", "logs_diff", "snapshot", "Snapshot", "drift", "Drift", "report", "what_if", "demand_from_store"]
+           "judge", "logs_diff", "snapshot", "Snapshot", "drift", "Drift", "report", "what_if", "demand_from_store",
+           "sample_workspace", "SAMPLE_FOLDER", "what_if_changes", "what_if_controls"]
 
 PathLike = str | os.PathLike
 
@@ -359,7 +360,7 @@ def drift(db: PathLike, *, env: str, baseline_env: str | None = None, baseline_t
 
 def report(name: str, *, plan: PathLike | None = None, db: PathLike | None = None, out: PathLike = "reports",
            parameters: dict | None = None, notebooks: PathLike | None = None, replications: int = 500,
-           seed: int = 0, workers: int = 1, log=None) -> list:
+           seed: int = 0, workers: int = 1, log=None, refresh: bool = False) -> list:
     """Render report ``name`` (or ``all``) to HTML; returns the :class:`RenderResult` of each."""
     from .errors import ReportError
     from .report import render, render_all
@@ -368,6 +369,79 @@ def report(name: str, *, plan: PathLike | None = None, db: PathLike | None = Non
         if plan is None or db is None:
             raise ReportError("report all needs a plan and a store")
         return render_all(str(plan), str(db), out=Path(out), replications=replications, seed=seed, workers=workers,
-                          notebooks=Path(notebooks) if notebooks else None, log=log)
+                          notebooks=Path(notebooks) if notebooks else None, log=log or (lambda m: None),
+                          refresh=refresh)
     return [render(name, plan=str(plan) if plan else None, db=str(db) if db else None, parameters=parameters or {},
                    out=Path(out), notebooks=Path(notebooks) if notebooks else None)]
+
+
+# ----------------------------------------------------------------------------- the sample
+
+SAMPLE_FOLDER = "upgradesim-sample"
+
+
+def sample_workspace(folder: PathLike = SAMPLE_FOLDER, *, replications: int = 200) -> tuple[Path, Path]:
+    """The bundled sample estate in ``folder``, with a store that holds everything the reports
+    read (telemetry and baselines, readiness, a strategy comparison, a verdict); made on first use
+    and reused after. Returns (plan path, store path). A notebook run with empty paths uses it."""
+    from .sample import write_sample
+    from .store import Store
+
+    folder = Path(folder)
+    plan_path, db = folder / "plan.yaml", folder / "upgradesim.duckdb"
+    if not plan_path.exists():
+        write_sample(folder)
+    if not db.exists():
+        partial = folder / "upgradesim.duckdb.partial"
+        for leftover in (partial, Path(f"{partial}.key")):
+            leftover.unlink(missing_ok=True)
+        with Store(partial) as store:
+            store.ingest(sorted((folder / "telemetry").glob("*.parquet")))
+            store.compute_baselines()
+            store.compute_daily_peaks()
+        readiness(plan_path, db=partial)
+        compare(plan_path, replications=replications, seed=7, db=partial, progress=False)
+        judge(partial, plan=plan_path, config=folder / "judge.yaml" if (folder / "judge.yaml").exists() else None)
+        key = Path(f"{partial}.key")
+        if key.exists():
+            key.rename(f"{db}.key")
+        partial.rename(db)  # complete, or not there at all
+    return plan_path, db
+
+
+
+def what_if_changes(plan: PathLike | Plan, *, tier: str = "app", failure_prob: float | None = None,
+                    traffic_growth_pct: float = 0.0, window_hours: float | None = None) -> dict:
+    """A plan overlay for the what-if controls: one tier's failure probability, traffic grown by a
+    percentage in every region with an hourly profile, and the weekly windows cut to ``window_hours``
+    from their start (the plan's own windows when None)."""
+    from .errors import DataError
+
+    loaded = load(plan)
+    changes: dict = {}
+    if failure_prob is not None:
+        if tier not in loaded.tiers:
+            raise DataError(f"tier(={tier!r}) is not a tier of the plan ({', '.join(loaded.tiers)})")
+        changes["tiers"] = {tier: {"failure_prob": float(failure_prob)}}
+    if traffic_growth_pct:
+        regions = [r.model_dump(mode="json", exclude_none=True) for r in loaded.regions]
+        for r in regions:
+            if r["traffic"].get("hourly_rps"):
+                r["traffic"]["hourly_rps"] = [v * (1 + traffic_growth_pct / 100) for v in r["traffic"]["hourly_rps"]]
+        changes["regions"] = regions
+    if window_hours is not None:
+        names = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        windows = []
+        for w in loaded.calendar.windows:
+            end = (w.start.hour * 60 + w.start.minute + round(window_hours * 60)) % 1440
+            windows.extend(f"{names[d]} {w.start:%H:%M}-{end // 60:02d}:{end % 60:02d}" for d in w.days)
+        changes["calendar"] = {"windows": windows}
+    return changes
+
+
+def what_if_controls(plan: PathLike | Plan, strategy: str):
+    """The interactive what-if controls (ipywidgets) for ``strategy`` of ``plan``; ``.show()`` them
+    in a notebook, or use ``.values``, ``.result()`` and ``.write_overlay(path)`` directly."""
+    from .report.whatif import WhatIfControls
+
+    return WhatIfControls(load(plan), strategy)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__
 from .errors import UpgradesimError
+from .version import __version__
 
 __all__ = ["main", "cli"]
 
@@ -202,9 +202,10 @@ def _format_table(summary) -> str:
     return text_table(interval_table(summary)) + f"\n(estimate [95% interval] over {n} replications per strategy)"
 
 
-def _sim_kwargs(replications, seed, workers, scheduler, out, db, overlays) -> dict:
+def _sim_kwargs(replications, seed, workers, scheduler, out, db, overlays, as_json=False) -> dict:
+    # under --json the document is the whole output: no progress lines
     return {"replications": replications, "seed": seed, "workers": workers, "scheduler": scheduler, "out": out,
-            "db": db, "overlays": overlays}
+            "db": db, "overlays": overlays, "progress": False if as_json else None}
 
 
 @cli.command()
@@ -217,7 +218,7 @@ def simulate(plan: Path, strategy: str, replications: int, seed: int, workers: i
     """Simulate one strategy of PLAN as Monte Carlo."""
     from . import api
 
-    result = api.simulate(plan, strategy, **_sim_kwargs(replications, seed, workers, scheduler, out, db, overlays))
+    result = api.simulate(plan, strategy, **_sim_kwargs(replications, seed, workers, scheduler, out, db, overlays, as_json))
     _print_comparison(result, as_json, recommend=False)
 
 
@@ -232,7 +233,7 @@ def compare(plan: Path, strategies: str | None, replications: int, seed: int, wo
     from . import api
 
     names = [s.strip() for s in strategies.split(",") if s.strip()] if strategies else None
-    result = api.compare(plan, names, **_sim_kwargs(replications, seed, workers, scheduler, out, db, overlays))
+    result = api.compare(plan, names, **_sim_kwargs(replications, seed, workers, scheduler, out, db, overlays, as_json))
     _print_comparison(result, as_json, recommend=True)
 
 
@@ -250,7 +251,7 @@ def check(plan: Path, strategy: str | None, replications: int, seed: int, worker
     """
     from . import api
 
-    result = api.check(plan, strategy, **_sim_kwargs(replications, seed, workers, scheduler, out, db, overlays))
+    result = api.check(plan, strategy, **_sim_kwargs(replications, seed, workers, scheduler, out, db, overlays, as_json))
     for path in result.comparison.written:
         click.echo(f"wrote {path}", err=True)
     if as_json:
@@ -312,10 +313,11 @@ def readiness(plan: Path, as_of: str | None, db: Path | None, lifecycle_file: Pa
               help="With all: replications per strategy when the store has no comparison yet.")
 @click.option("--seed", type=click.IntRange(0), default=0, show_default=True, help="With all: the simulation seed.")
 @click.option("--workers", "-w", type=click.IntRange(1), default=1, show_default=True, help="With all: processes.")
+@click.option("--refresh", is_flag=True, help="With all: recompute readiness and the comparison even when stored.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
 @_user_errors
 def report(name: str, plan: Path | None, db: Path | None, parameters: tuple[tuple[str, str], ...], out: Path,
-           notebooks: Path | None, replications: int, seed: int, workers: int, as_json: bool) -> None:
+           notebooks: Path | None, replications: int, seed: int, workers: int, refresh: bool, as_json: bool) -> None:
     """Render report NAME (readiness, rollout_strategy, post_upgrade, cab_pack, or all) to HTML.
 
     Parameters merge in this order: the notebook's defaults, then --plan and --db, then -p KEY VALUE.
@@ -324,7 +326,8 @@ def report(name: str, plan: Path | None, db: Path | None, parameters: tuple[tupl
     from . import api
 
     results = api.report(name, plan=plan, db=db, out=out, parameters=dict(parameters), notebooks=notebooks,
-                         replications=replications, seed=seed, workers=workers, log=lambda m: click.echo(m, err=True))
+                         replications=replications, seed=seed, workers=workers, log=lambda m: click.echo(m, err=True),
+                         refresh=refresh)
     _emit(as_json, {"reports": [{"name": r.name, "html": str(r.html), "folder": str(r.html.parent)} for r in results]},
           [f"{r.name}: {r.html}" for r in results])
 

@@ -53,58 +53,32 @@ def _flatten(value, prefix: str, out: dict) -> None:
         out[prefix] = value
 
 
-def _unescape_properties(text: str) -> str:
-    """Java .properties escapes: \\t \\n \\r \\f \\uXXXX, and a backslash before any other character."""
-    def repl(match: re.Match) -> str:
-        esc = match.group(1)
-        if esc.startswith("u"):
-            return chr(int(esc[1:], 16))
-        return {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}.get(esc, esc)
-
-    return re.sub(r"\\(u[0-9a-fA-F]{4}|.)", repl, text)
-
-
-def _logical_lines(text: str, fmt: str):
-    """(line number, logical line): a .properties line ending in an odd number of backslashes
-    continues on the next (leading blanks of the continuation dropped)."""
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines):
-        number, line = i + 1, lines[i]
-        while fmt == "properties" and (len(line) - len(line.rstrip("\\"))) % 2 == 1 and i + 1 < len(lines):
-            i += 1
-            line = line[:-1] + lines[i].lstrip()
-        yield number, line
-        i += 1
-
-
 def _key_value_lines(path: Path, text: str, fmt: str) -> dict:
+    """``.env`` files through python-dotenv's parser (quotes, escapes, ``export``, comments; no
+    variable expansion: the file's own text is what is kept), ``.properties`` through jproperties
+    (escapes, ``\\uXXXX``, continuation lines, ``=``/``:``/blank separators)."""
+    if fmt == "properties":
+        from jproperties import Properties
+
+        props = Properties()
+        try:
+            props.load(text, "utf-8")
+        except Exception as exc:  # noqa: BLE001 - jproperties raises bare parse errors; the line is not echoed
+            raise DataError(f"{path}: not a valid .properties file ({type(exc).__name__}; the text is not shown: "
+                            "it may hold a secret)") from None
+        return {k: v for k, (v, _) in props.items()}
+    import io
+
+    from dotenv.parser import parse_stream
+
     out = {}
-    for number, raw in _logical_lines(text, fmt):
-        line = raw.strip()
-        if not line or line.startswith(("#", "!") if fmt == "properties" else ("#",)):
-            continue
-        if fmt == "env":
-            line = line.removeprefix("export ").strip()
-            sep = re.search(r"=", line)
-        else:  # the first unescaped '=', ':' or blank separates key and value
-            sep = re.search(r"(?<!\\)(\s*[=:]\s*|\s+)", line)
-        if not sep or sep.start() == 0:
-            # the line is not echoed: it may hold a secret
-            raise DataError(f"{path}:{number}: expected KEY=VALUE (the line is not shown: it may hold a secret)")
-        key, value = line[: sep.start()].strip(), line[sep.end():].strip()
-        if fmt == "properties":
-            key, value = _unescape_properties(key), _unescape_properties(value)
-        elif len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            quote, value = value[0], value[1:-1]
-            if quote == '"':
-                value = value.replace("\\n", "\n").replace('\\"', '"').replace("\\\\", "\\")
-        elif fmt == "env" and " #" in value:
-            value = value.split(" #", 1)[0].rstrip()  # an inline comment after an unquoted value
-        if not re.fullmatch(r"[A-Za-z0-9_.\-/\[\]]+" if fmt == "env" else r".+", key):
-            raise DataError(f"{path}:{number}: the key is not a valid name (the line is not shown: it may hold a "
-                            "secret)")
-        out[key] = value
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error or (binding.key is not None and binding.value is None):
+            # the line is not echoed: it may hold a secret (a bare word would become a key kept in clear)
+            raise DataError(f"{path}:{binding.original.line}: expected KEY=VALUE (the line is not shown: it may hold "
+                            "a secret)")
+        if binding.key is not None:
+            out[binding.key] = binding.value
     return out
 
 

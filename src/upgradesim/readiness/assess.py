@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..documents import json_records
+from ..plan.loader import plan_hash
 from ..plan.model import Plan
 from . import checks
 from .lifecycle import Lifecycle, load_lifecycle
@@ -107,7 +108,8 @@ def assess(plan: Plan, *, as_of: dt.date, store=None, lifecycle: Lifecycle | str
     go = not (findings["severity"] == "blocker").any()
     return Readiness(as_of, findings, components, lc, pd.DataFrame(cap_rows), pd.DataFrame(wf_rows), order,
                      cycles, float(score), bool(go),
-                     {"plan": plan.name, "lifecycle_source": lifecycle.source, "capacity_source":
+                     {"plan": plan.name, "plan_hash": plan_hash(plan), "lifecycle_source": lifecycle.source,
+                      "capacity_source":
                       "telemetry" if peaks else "plan"})
 
 

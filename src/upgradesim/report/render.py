@@ -18,11 +18,10 @@ __all__ = ["REPORTS", "RenderResult", "render", "render_all", "notebooks_dir", "
 # report -> the parameters its notebook declares, with the renderer's defaults. A contract test
 # checks these names against papermill.inspect_notebook, so the two cannot drift apart.
 REPORTS: dict[str, dict[str, str]] = {
-    "readiness": {"plan_path": "plan.yaml", "db_path": "upgradesim.duckdb"},
-    "rollout_strategy": {"plan_path": "plan.yaml", "db_path": "upgradesim.duckdb", "run_id": ""},
-    "post_upgrade": {"plan_path": "plan.yaml", "db_path": "upgradesim.duckdb", "verdict_id": "", "logs_before": "",
-                     "logs_after": ""},
-    "cab_pack": {"plan_path": "plan.yaml", "db_path": "upgradesim.duckdb"},
+    "readiness": {"plan_path": "", "db_path": ""},
+    "rollout_strategy": {"plan_path": "", "db_path": "", "run_id": ""},
+    "post_upgrade": {"plan_path": "", "db_path": "", "verdict_id": "", "logs_before": "", "logs_after": ""},
+    "cab_pack": {"plan_path": "", "db_path": ""},
 }
 
 
@@ -36,8 +35,9 @@ class RenderResult:
 
 
 def notebooks_dir(explicit: str | os.PathLike | None = None) -> Path:
-    """Where the report notebooks are: ``explicit``, $UPGRADESIM_NOTEBOOKS, or the checkout's notebooks/."""
-    for candidate in (explicit, os.environ.get("UPGRADESIM_NOTEBOOKS"), Path(__file__).resolve().parents[3] / "notebooks"):
+    """Where the report notebooks are: ``explicit``, $UPGRADESIM_NOTEBOOKS, or the ones installed
+    with the package (``upgradesim/notebooks``, also what a checkout's ``notebooks/`` links to)."""
+    for candidate in (explicit, os.environ.get("UPGRADESIM_NOTEBOOKS"), Path(__file__).resolve().parents[1] / "notebooks"):
         if candidate and (Path(candidate) / "readiness.ipynb").exists():
             return Path(candidate)
     raise ReportError("cannot find the report notebooks: give --notebooks DIR or set UPGRADESIM_NOTEBOOKS")
@@ -96,7 +96,7 @@ def render(name: str, *, plan: str | None = None, db: str | None = None, paramet
     body = re.sub(r'<script src=""[^>]*>\s*</script>', "", body)
     html = folder / f"{name}.html"
     html.write_text(body, encoding="utf-8")
-    from .. import __version__
+    from ..version import __version__
 
     manifest = {"report": name, "created_at": dt.datetime.now(dt.UTC).isoformat(), "package_version": __version__,
                 "parameters": params, **_provenance(params)}
@@ -145,9 +145,10 @@ def _provenance(params: dict[str, str]) -> dict:
 
 def render_all(plan: str, db: str, *, out: str | os.PathLike = "reports", replications: int = 500, seed: int = 0,
                workers: int = 1, as_of: dt.date | None = None, notebooks=None, judge_config: str | None = None,
-               log=print) -> list[RenderResult]:
-    """Produce whatever results the store lacks (readiness, strategy comparison, verdict), then
-    render every report. The notebooks only query and plot."""
+               log=print, refresh: bool = False) -> list[RenderResult]:
+    """Produce whatever results the store lacks (readiness, strategy comparison, verdict) — and,
+    with ``refresh``, recompute readiness and the comparison — then render every report. The
+    notebooks only query and plot (and say STALE when a result is of another plan version)."""
     from ..judge import judge, load_judge_config
     from ..plan import load_plan
     from ..readiness import assess
@@ -157,10 +158,10 @@ def render_all(plan: str, db: str, *, out: str | os.PathLike = "reports", replic
     loaded = load_plan(plan)
     plan_dir = Path(plan).resolve().parent
     with Store(db) as store:
-        if not len(store.table("readiness_runs")):
+        if refresh or not len(store.table("readiness_runs")):
             log("running the readiness assessment")
             store.write_readiness(assess(loaded, as_of=as_of or dt.date.today(), store=store))
-        if not len(store.simulation_runs()):
+        if refresh or not len(store.simulation_runs()):
             log(f"comparing strategies ({replications} replications each)")
             store.write_simulation(compare(loaded, replications=replications, seed=seed, workers=workers))
         if store.telemetry_range()["rows"] and not len(store.table("verdict_runs")) and loaded.cutover_at:

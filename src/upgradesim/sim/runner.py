@@ -145,7 +145,9 @@ def compare(
     root = _root_entropy(seed)
     _prepared(plan, demand)  # fail early, in this process, on a plan that cannot run
     chunks = _split(replications, 1 if (workers == 1 and not scheduler) else _parts(replications, workers))
-    show = (sys.stderr.isatty() and not os.environ.get("CI")) if progress is None else progress
+    # a bar on a terminal; elsewhere (CI logs, pipes) a line every 10% unless progress=False
+    show = ("bar" if sys.stderr.isatty() and not os.environ.get("CI") else "lines") if progress is None else (
+        "bar" if progress else "off")
     started = dt.datetime.now(dt.UTC)
     results = _execute(plan, demand, names, root, chunks, keep_events, workers, scheduler, show)
     records = [r for recs, _ in results for r in recs]
@@ -154,7 +156,7 @@ def compare(
     reps = reps.sort_values(["strategy", "replication"], key=lambda s: s.map(names.index) if s.name == "strategy" else s,
                             kind="stable").reset_index(drop=True)
     ev = pd.DataFrame.from_records(events, columns=list(EVENT_FIELDS))
-    from .. import __version__
+    from ..version import __version__
 
     meta = {"plan": plan.name, "plan_hash": plan_hash(plan), "seed": root, "replications": replications,
             "strategies": ",".join(names), "package_version": __version__, "created_at": started.isoformat()}
@@ -181,10 +183,45 @@ def _split(n: int, parts: int) -> list[range]:
     return [range(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
 
 
-def _execute(plan, demand, names, root, chunks, keep_events, workers, scheduler, show):
+class _Lines:
+    """A progress log for non-terminals: one line on stderr each time another 10% is done."""
+
+    QUIET_S = 2.0  # a run shorter than this says nothing
+
+    def __init__(self, total: int):
+        import time
+
+        self.total, self.done, self.said = total, 0, 0
+        self.started = time.monotonic()
+
+    def reset(self, total: int) -> None:
+        self.total, self.done, self.said = total, 0, 0
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        import time
+
+        tenth = self.done * 10 // max(self.total, 1)
+        if tenth > self.said and time.monotonic() - self.started >= self.QUIET_S:
+            self.said = tenth
+            print(f"upgradesim: simulated {self.done}/{self.total} replication batches ({self.done * 100 // self.total}%)",
+                  file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: int, mode: str):
+    """One bar for the whole pool (``bar``), 10% log lines (``lines``) or nothing (``off``)."""
+    if mode == "lines":
+        return _Lines(total)
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=len(chunks), desc="replication batches", disable=not show, leave=False)
+    return tqdm(total=total, desc="replication batches", disable=mode != "bar", leave=False)
+
+
+def _execute(plan, demand, names, root, chunks, keep_events, workers, scheduler, show):
+    bar = _progress(len(chunks), show)
     try:
         if scheduler:
             from distributed import Client, as_completed

@@ -477,10 +477,10 @@ class Store(GovernanceQueries):
         readiness_id = str(uuid.uuid4())
         counts = readiness.counts()
         with self.transaction():
-            self.con.execute("INSERT INTO readiness_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            self.con.execute("INSERT INTO readiness_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
                 readiness_id, dt.datetime.now(dt.UTC), readiness.meta.get("plan"), readiness.as_of,
                 readiness.decision, readiness.score, counts["blocker"], counts["warning"],
-                readiness.meta.get("lifecycle_source")])
+                readiness.meta.get("lifecycle_source"), readiness.meta.get("plan_hash", "")])
             for table, frame in (("findings", readiness.findings), ("component_readiness", readiness.components),
                                  ("readiness_lifecycle", readiness.lifecycle), ("readiness_capacity", readiness.capacity)):
                 if len(frame):

@@ -6,7 +6,7 @@ from ..sim.records import EVENT_FIELDS, REPLICATION_FIELDS, SUMMARY_FIELDS
 
 __all__ = ["SCHEMA_VERSION", "TABLES", "DDL", "MIGRATIONS", "data_dictionary"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # version -> statements that bring a store of that version to the next one (run in one transaction,
 # after a copy of the file is kept beside it)
@@ -18,6 +18,8 @@ MIGRATIONS: dict[int, list[str]] = {
             ("n_eff_baseline", "DOUBLE"), ("n_eff_candidate", "DOUBLE"), ("variation", "DOUBLE"), ("cycle", "VARCHAR"),
             ("false_alarm_rate", "DOUBLE"), ("checks", "VARCHAR"))],
     ],
+    # readiness results name the plan they were computed from, so a report can say STALE
+    2: ["ALTER TABLE readiness_runs ADD COLUMN plan_hash VARCHAR DEFAULT ''"],
 }
 
 _SIM_TYPES = {
@@ -142,6 +144,7 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
         "plan_name": ("VARCHAR", ""), "as_of": ("DATE", "the date the assessment answers for"),
         "decision": ("VARCHAR", "go or no-go"), "score": ("DOUBLE", "0..100"),
         "blockers": ("INTEGER", ""), "warnings": ("INTEGER", ""), "lifecycle_source": ("VARCHAR", "snapshot file"),
+        "plan_hash": ("VARCHAR", "sha256 of the validated plan assessed (empty: stored before schema 3)"),
     },
     "findings": {
         "readiness_id": ("VARCHAR", "readiness_runs row"), "id": ("VARCHAR", "DEP-001, LC-004, ..."),
