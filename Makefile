@@ -46,11 +46,14 @@ demo: $(STAMP)
 	$(BIN)/upgradesim archive create --change CHG-2026-0077 --out $(DEMO_DIR)/archive --reports $(DEMO_DIR)/reports --db $(DEMO_DIR)/upgradesim.duckdb
 	@echo "HTML reports are in $(DEMO_DIR)/reports/ (one folder per report, with its manifest)"
 
+# tests run on every core (pytest-xdist); `make test PYTEST_WORKERS=0` runs them in one process
+PYTEST_WORKERS ?= auto
+
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
 
 test-all: $(STAMP)
-	$(BIN)/python -m pytest -m ''
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) -m ''
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
