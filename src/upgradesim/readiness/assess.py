@@ -22,7 +22,6 @@ COMPONENT_COLUMNS = ["component", "tier", "product", "version", "target_version"
                      "warnings", "coverage", "lifecycle_status", "days_to_eol", "urgency_rank"]
 _PREFIX = {"dependency": "DEP", "lifecycle": "LC", "capacity": "CAP", "security": "SEC",
            "customization": "CUS", "workflow": "WF"}
-_SEVERITY = {"blocker": 0, "warning": 1, "info": 2}
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,7 @@ class Readiness:
         return "go" if self.go else "no-go"
 
     def counts(self) -> dict[str, int]:
-        return {s: int((self.findings["severity"] == s).sum()) for s in ("blocker", "warning", "info")}
+        return {s: int((self.findings["severity"] == s).sum()) for s in checks.SEVERITIES}
 
     def to_dict(self) -> dict:
         def records(frame):
@@ -89,7 +88,7 @@ def assess(plan: Plan, *, as_of: dt.date, store=None, lifecycle: Lifecycle | str
     found += wf_findings
 
     findings = pd.DataFrame(found, columns=FINDING_COLUMNS[1:])
-    findings = findings.sort_values(["severity", "area", "component"], key=lambda s: s.map(_SEVERITY)
+    findings = findings.sort_values(["severity", "area", "component"], key=lambda s: s.map(checks.SEVERITY_RANK)
                                     if s.name == "severity" else s, kind="stable").reset_index(drop=True)
     counters: dict[str, int] = {}
     ids = []

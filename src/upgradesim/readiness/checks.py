@@ -339,13 +339,16 @@ def check_customizations(plan: Plan) -> list[dict]:
     return findings
 
 
+SEVERITIES = ("blocker", "warning", "info")  # the one severity order, most severe first
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}  # 0 = most severe
+
+
 def check_workflows(plan: Plan, findings: list[dict]) -> tuple[list[dict], list[dict]]:
     """Each business-critical workflow, its components' worst finding, and what it needs."""
     worst: dict[str, str] = {}
-    rank = {"info": 0, "warning": 1, "blocker": 2}
     for f in findings:
         comp = f["component"].split(" in ")[-1] if f["area"] == "capacity" else f["component"]
-        if rank[f["severity"]] > rank.get(worst.get(comp, "info"), 0):
+        if SEVERITY_RANK[f["severity"]] < SEVERITY_RANK[worst.get(comp, "info")]:
             worst[comp] = f["severity"]
     out, rows = [], []
     for wf in plan.workflows:
