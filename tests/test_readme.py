@@ -30,3 +30,17 @@ def test_every_output_block_of_the_readme_has_a_generator():
     module = _script()
     names = [m.group("name") for m in module.BLOCK.finditer(module.README.read_text())]
     assert sorted(names) == sorted(module.OUTPUTS)
+
+
+def test_the_readme_papermill_commands_run_as_written(tmp_path):
+    """`.venv/bin/papermill --help-notebook notebooks/readiness.ipynb`, as the README writes it."""
+    import re
+    import subprocess
+    import sys
+
+    text = (SCRIPT.parents[1] / "README.md").read_text()
+    command = re.search(r"`(\.venv/bin/papermill --help-notebook [^`]+)`", text).group(1).split()
+    exe = str(Path(sys.executable).with_name("papermill"))
+    done = subprocess.run([exe, *command[1:]], cwd=SCRIPT.parents[1], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "plan_path" in done.stdout and "db_path" in done.stdout
