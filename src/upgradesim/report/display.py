@@ -32,10 +32,11 @@ def heading(text: str, level: int = 3) -> None:
 
 
 def table(frame: pd.DataFrame, *, max_rows: int = 60, float_format: str = "{:.3g}") -> None:
-    """A DataFrame as an escaped HTML table."""
+    """A DataFrame as an escaped HTML table; column names read as words (``target_version`` ->
+    ``target version``): stakeholder pages show no raw field names."""
     from IPython.display import HTML
 
-    shown = frame.head(max_rows)
+    shown = frame.head(max_rows).rename(columns=lambda c: str(c).replace("_", " "))
     _display(HTML(shown.to_html(index=False, escape=True, na_rep="", float_format=float_format.format)))
     if len(frame) > max_rows:
         say(f"({len(frame) - max_rows} more rows not shown)")
