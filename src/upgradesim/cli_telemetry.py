@@ -25,9 +25,9 @@ def ingest(files: tuple[Path, ...], db: Path, tz: str | None, mapping: Path | No
     Bad rows go to quarantine with the reason; a file already ingested is skipped.
     """
     from .errors import DataError
-    from .plan.loader import safe_yaml
     from .readers import read_text
     from .store import Store
+    from .yamlmodel import safe_yaml
 
     wide = None
     if mapping:

@@ -11,7 +11,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..errors import DataError
-from ..plan.loader import load_model
+from ..yamlmodel import load_model
 
 __all__ = ["DriftException", "ExceptionRegister", "load_exceptions", "diff_entries", "classify", "Drift",
            "DRIFT_COLUMNS"]

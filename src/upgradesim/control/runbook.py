@@ -10,7 +10,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import DataError
-from ..plan.loader import load_model
+from ..yamlmodel import load_model
 
 __all__ = ["Runbook", "Step", "OrderRule", "load_runbook", "check_runbook", "startup_sequence"]
 

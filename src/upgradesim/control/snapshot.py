@@ -83,8 +83,8 @@ def _key_value_lines(path: Path, text: str, fmt: str) -> dict:
 
 
 def _parse(path: Path, fmt: str) -> dict:
-    from ..plan.loader import safe_yaml
     from ..readers import read_text
+    from ..yamlmodel import safe_yaml
 
     text = read_text(path, max_bytes=MAX_CONFIG_BYTES, what="configuration file")
     try:

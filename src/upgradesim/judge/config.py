@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..errors import DataError
-from ..plan.loader import load_model
+from ..yamlmodel import load_model
 
 __all__ = ["MetricRule", "JudgeConfig", "load_judge_config", "DEFAULT_CONFIG"]
 
