@@ -193,3 +193,66 @@ def test_defect_trips_error_rate_trigger():
     record, log = trace(make_plan(edit), "one-by-one")
     assert ("rollout", "rollback_triggered", 45.0) in log  # app/001 upgraded at 30, +15 min
     assert record["rollback_reason"] == "error_rate"
+
+
+def _one_tier(d, *, n=2, upgrade=40, **tier):
+    d["components"] = [{"name": "app", "tier": "app", "product": "shop", "version": "1"}]
+    d["regions"][0]["nodes"] = {"app": n}
+    d["tiers"] = {"app": {"capacity_rps": 100, "upgrade_min": upgrade, "rollback_min": 10, **tier}}
+    d["rollback"] = {}
+
+
+def test_window_overrun_of_a_batch_triggers_and_reverts_in_batches():
+    def edit(d):
+        _one_tier(d)
+        d["calendar"]["one_off_windows"] = [{"start": "2027-03-01T00:00:00", "end": "2027-03-01T01:00:00"}]
+        d["calendar"]["on_window_close"] = "finish"
+        d["strategies"] = [{"name": "s", "kind": "rolling", "batch_size": 1}]
+        d["rollback"] = {"window_overrun_min": 5}
+    record, log = trace(make_plan(edit), "s")
+    assert log == [
+        ("eu", "batch_start", 0.0), ("eu/app/001", "upgrade_start", 0.0), ("eu/app/001", "upgrade_done", 40.0),
+        ("eu", "batch_start", 40.0), ("eu/app/002", "upgrade_start", 40.0), ("eu/app/002", "upgrade_done", 80.0),
+        ("eu", "window_overrun", 80.0), ("rollout", "rollback_triggered", 80.0),
+        ("eu/app/001", "revert_start", 80.0), ("eu/app/001", "reverted", 90.0),
+        ("eu/app/002", "revert_start", 90.0), ("eu/app/002", "reverted", 100.0)]
+    assert (record["rollback_reason"], record["window_overruns"], record["overrun_min"]) == ("window_overrun", 1, 20.0)
+    assert (record["duration_min"], record["nodes_rolled_back"], record["nodes_upgraded"]) == (100.0, 2, 0)
+    # 19 minutes over is within the limit: no rollback
+    def lenient(d):
+        edit(d)
+        d["rollback"] = {"window_overrun_min": 25}
+    record, _ = trace(make_plan(lenient), "s")
+    assert not record["rolled_back"] and record["overrun_min"] == 20.0 and record["nodes_upgraded"] == 2
+
+
+def test_parallel_run_mismatch_when_the_defect_shows_during_the_run():
+    def edit(d):
+        _one_tier(d, upgrade=10)
+        d["release"].update({"defect_prob": 1.0, "defect_manifest_h": 1})
+        d["strategies"] = [{"name": "p", "kind": "parallel_run", "run_days": 0.5, "cutover_min": 5}]
+    record, log = trace(make_plan(edit), "p")
+    assert log == [
+        ("eu/app/001", "build_start", 0.0), ("eu/app/002", "build_start", 0.0),
+        ("eu/app/001", "build_done", 10.0), ("eu/app/002", "build_done", 10.0),
+        ("rollout", "parallel_run_start", 10.0), ("rollout", "bake_start", 10.0),
+        ("release", "defect_manifest", 70.0), ("rollout", "rollback_triggered", 730.0)]
+    # nothing was cut over, so nothing switches back and no region goes down
+    assert (record["rollback_reason"], record["duration_min"], record["downtime_min"]) == (
+        "parallel_run_mismatch", 730.0, 0.0)
+    assert record["extra_node_hours"] == pytest.approx(2 * 730 / 60)  # the second stack held from 0 to 730
+    assert (record["nodes_rolled_back"], record["nodes_upgraded"], record["defect_shipped"]) == (2, 0, False)
+
+
+def test_a_new_stack_that_fails_to_build_rolls_back_without_an_outage():
+    def edit(d):
+        _one_tier(d, upgrade=10, detect_min=5, failure_prob=1.0)
+        d["strategies"] = [{"name": "b", "kind": "blue_green", "cutover_min": 5, "keep_blue_h": 1}]
+    record, log = trace(make_plan(edit), "b")
+    assert log == [
+        ("eu/app/001", "build_start", 0.0), ("eu/app/002", "build_start", 0.0),
+        ("eu/app/001", "build_failed", 10.0), ("eu/app/002", "build_failed", 10.0),
+        ("rollout", "rollback_triggered", 25.0)]  # failed at 10, noticed 5 later, torn down in 10
+    assert (record["rollback_reason"], record["duration_min"], record["downtime_min"]) == ("new_stack_failed", 25.0, 0.0)
+    assert (record["nodes_failed"], record["nodes_final_failed"], record["nodes_upgraded"]) == (2, 2, 0)
+    assert record["extra_node_hours"] == pytest.approx(2 * 25 / 60)

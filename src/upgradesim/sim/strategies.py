@@ -222,6 +222,8 @@ class _NewStackModel(StrategyModel):
 
     def _switch_back(self, ro: Rollout, region: str):
         ks = [s.k for s in ro.prep.nodes if s.region == region and ro.upgraded[s.k]]
+        if not ks:  # the region never cut over: its traffic is still on the old stack
+            return
         ro.force_down(region, +1)
         ro.log(region, "switch_back", region=region)
         yield ro.env.timeout(self.spec.cutover_min)
