@@ -1,0 +1,87 @@
+"""check_tolerance and recommend on hand-built summaries whose answers are known, field by field."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from upgradesim.plan.model import RiskTolerance
+from upgradesim.sim.runner import FIGURES
+from upgradesim.sim.tolerance import FigureCheck, _excess, check_tolerance, recommend
+
+
+def summary(strategies: dict[str, dict[str, tuple[float, float, float]]], n: int = 200) -> pd.DataFrame:
+    """{strategy: {figure: (estimate, low, high)}}; unnamed figures are 0 [0, 0] (p_complete 1)."""
+    rows = []
+    for s, figures in strategies.items():
+        for f in FIGURES:
+            est, low, high = figures.get(f, (1.0, 1.0, 1.0) if f == "p_complete" else (0.0, 0.0, 0.0))
+            rows.append({"strategy": s, "figure": f, "estimate": est, "low": low, "high": high, "n": n})
+    return pd.DataFrame(rows)
+
+
+def test_each_status_with_every_field():
+    s = summary({"a": {"p_rollback": (0.2, 0.175, 0.225), "downtime_min": (40, 35, 45), "p_overrun": (0.3, 0.25, 0.35)}},
+                n=400)
+    risk = RiskTolerance(max_p_rollback=0.22, max_expected_downtime_min=50, max_p_overrun=0.25)
+    assert check_tolerance(s, risk, "a") == [
+        FigureCheck("a", "p_rollback", "max_p_rollback", 0.2, 0.175, 0.225, 0.22, "inconclusive", 626),  # 400 x (0.025 / 0.02)^2
+        FigureCheck("a", "downtime_min", "max_expected_downtime_min", 40.0, 35.0, 45.0, 50.0, "within", None),
+        FigureCheck("a", "p_overrun", "max_p_overrun", 0.3, 0.25, 0.35, 0.25, "breach", None),
+    ]
+    # the limit itself is within; an estimate on the limit with the interval above it is inconclusive
+    edge = summary({"a": {"downtime_min": (50, 45, 50)}})
+    assert check_tolerance(edge, RiskTolerance(max_expected_downtime_min=50), "a")[0].status == "within"
+
+
+def test_p_complete_bounded_and_the_never_finishing_plan():
+    never = summary({"a": {"p_complete": (0.0, 0.0, 0.018)}})
+    (check,) = check_tolerance(never, RiskTolerance(), "a")
+    assert check == FigureCheck("a", "p_complete", "horizon", 0.0, 0.0, 0.018, 0.0, "breach", None, lower_bound=True)
+    assert check.message == ("a: no replication finished within the plan's horizon (p_complete = 0 [0, 0.018]): "
+                             "BREACH")
+    assert check_tolerance(summary({"a": {"p_complete": (0.01, 0.0, 0.03)}}), RiskTolerance(), "a") == []
+    s = summary({"in": {"p_complete": (0.97, 0.95, 0.99)}, "close": {"p_complete": (0.92, 0.86, 0.98)},
+                 "out": {"p_complete": (0.8, 0.74, 0.86)}})
+    risk = RiskTolerance(min_p_complete=0.9)
+    assert check_tolerance(s, risk, "in") == [
+        FigureCheck("in", "p_complete", "min_p_complete", 0.97, 0.95, 0.99, 0.9, "within", None, lower_bound=True)]
+    assert check_tolerance(s, risk, "close") == [
+        FigureCheck("close", "p_complete", "min_p_complete", 0.92, 0.86, 0.98, 0.9, "inconclusive", 1800,
+                    lower_bound=True)]
+    (out,) = check_tolerance(s, risk, "out")
+    assert out.status == "breach" and out.message.endswith("vs min_p_complete 0.9: BREACH by 0.1")
+
+
+def test_excess_ratios():
+    def c(est, limit, lower=False):
+        return FigureCheck("a", "f", "k", est, est, est, limit, "within", lower_bound=lower)
+    assert _excess(c(0.3, 0.2)) == 0.3 / 0.2
+    assert _excess(c(0.45, 0.9, lower=True)) == 0.9 / 0.45
+    assert _excess(c(0.0, 0.9, lower=True)) == math.inf
+    assert _excess(c(0.5, 0.9, lower=True)) == 1.8  # an estimate below 1 still divides
+    assert _excess(c(5.0, 0.0)) == math.inf and _excess(c(0.0, 0.0)) == 0.0 and _excess(c(0.5, 0.0)) == math.inf
+
+
+def test_recommend_prefers_completion_to_three_decimals_then_the_shorter_mean():
+    s = summary({
+        "zeta-first-listed": {"p_complete": (0.5, 0.4, 0.6), "duration_min": (10, 9, 11)},
+        "a-slow": {"p_complete": (0.9004, 0.88, 0.92), "duration_min": (200, 190, 210)},
+        "b-fast": {"p_complete": (0.9001, 0.88, 0.92), "duration_min": (100, 95, 105),
+                   "p_rollback": (0.2, 0.15, 0.25)},
+    })
+    name, reason = recommend(s, RiskTolerance(max_p_rollback=0.22))
+    assert name == "b-fast"
+    assert reason == ("b-fast keeps every bounded figure within tolerance, completes in 90% of replications with a "
+                      "mean duration of 1.7 h; p_rollback still straddle their limits (3 of 3 strategies fit)")
+
+
+def test_recommend_when_nothing_fits_names_the_least_miss():
+    s = summary({
+        "far": {"p_rollback": (0.5, 0.45, 0.55)},
+        "near": {"p_rollback": (0.3, 0.25, 0.35), "downtime_min": (70, 60, 80)},
+    })
+    name, reason = recommend(s, RiskTolerance(max_p_rollback=0.25, max_expected_downtime_min=60))
+    assert (name, reason) == ("near", "no strategy fits the tolerance; near misses it by the least "
+                                      "(p_rollback 0.3 > 0.25, downtime_min 70 > 60)")
