@@ -323,7 +323,9 @@ def test_explanations_and_stable_json():
 def test_judge_config_errors_name_the_line(tmp_path):
     path = tmp_path / "judge.yaml"
     path.write_text("alpha: 0.05\nmetrics:\n  - {match: errors, kind: counts}\n  - {match: x, alowed_increase: 2}\n")
-    with pytest.raises(Exception) as info:
+    from upgradesim.errors import DataError
+
+    with pytest.raises(DataError) as info:
         load_judge_config(path)
     text = str(info.value)
     assert f"{path}:3: metrics[0].kind(=counts): must be one of 'continuous', 'count' or 'auto'" in text

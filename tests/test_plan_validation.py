@@ -143,9 +143,11 @@ def test_versions_keep_their_text():
 
 def test_plan_objects_are_immutable(write_plan):
     plan = load_plan(write_plan(TINY_PLAN))
-    with pytest.raises(Exception, match="frozen"):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="frozen"):
         plan.name = "changed"
-    with pytest.raises(Exception, match="frozen"):
+    with pytest.raises(ValidationError, match="frozen"):
         plan.tiers["app"].capacity_rps = 1
     assert isinstance(plan.components, tuple)
     assert isinstance(plan.regions[0].windows, tuple)
