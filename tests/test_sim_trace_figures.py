@@ -95,6 +95,24 @@ def derive(prep, events: list[tuple]) -> dict:
     stacks = [_pairs(d) for _, e, at, _, d in events if e == "second_stack"]
     stack_ends = [at for _, e, at, *_ in events if e == "second_stack"]
     defect = any(e == "defect_present" for _, e, *_ in events)
+    # cost: second-stack node-minutes by tier, and each revert's minutes (revert_start -> reverted)
+    tier_of = {node: node.split("/")[1] for node, *_ in events if node.count("/") == 2}
+    extra_by_tier: dict[str, float] = {}
+    for s_, t in zip(stacks, stack_ends, strict=True):
+        for tier, count in s_.items():
+            if tier not in ("nodes", "since"):
+                extra_by_tier[tier] = extra_by_tier.get(tier, 0.0) + count * (t - s_["since"])
+    began: dict[str, float] = {}
+    revert_by_tier: dict[str, float] = {}
+    for node, event, at, *_ in events:
+        if event == "revert_start":
+            began[node] = at
+        elif event == "reverted":
+            revert_by_tier[tier_of[node]] = revert_by_tier.get(tier_of[node], 0.0) + at - began.pop(node)
+    prices = prep.plan.cost.price_per_node_hour
+    node_hours = (sum(extra_by_tier.values()) + sum(revert_by_tier.values())) / 60.0
+    money = (sum(prices.get(t, 0.0) * m for t, m in extra_by_tier.items())
+             + sum(prices.get(t, 0.0) * m for t, m in revert_by_tier.items())) / 60.0
     return {
         "started_at_min": started,
         "finished_at_min": finished,
@@ -119,6 +137,9 @@ def derive(prep, events: list[tuple]) -> dict:
         "nodes_final_failed": outcome["failed"],
         "nodes_rolled_back": outcome["rolled_back"],
         "nodes_not_started": n - n_upgraded - outcome["failed"] - outcome["rolled_back"],
+        "rollback_node_hours": sum(revert_by_tier.values()) / 60.0,
+        "cost_node_hours": node_hours,
+        "cost": money if prices else node_hours,
     }
 
 
@@ -131,6 +152,7 @@ def _stressed():
     data = yaml.safe_load(sample_plan_path().read_text())
     data["release"]["defect_prob"] = 0.7
     data["calendar"]["horizon_days"] = 12
+    data["cost"] = {"currency": "USD", "price_per_node_hour": {"app": 0.5, "db": 2.0}}  # lb unpriced
     return parse_plan(yaml.safe_dump(data), source="stressed")
 
 
@@ -147,7 +169,7 @@ def test_every_figure_of_every_record_is_recomputed_from_its_trace(strategy, var
             assert record[field] == got[field], (strategy, seed, field, record[field], got[field])
         for field in ("started_at_min", "finished_at_min", "duration_min", "downtime_min", "region_downtime_min",
                       "sla_breach_min", "unserved_requests", "error_requests", "overrun_min", "extra_node_hours",
-                      "completed_fraction"):
+                      "completed_fraction", "rollback_node_hours", "cost_node_hours", "cost"):
             assert record[field] == pytest.approx(got[field], rel=1e-9, abs=1e-6), (strategy, seed, field)
         records.append(record)
         derived.append({**record, **got})

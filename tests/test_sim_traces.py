@@ -256,3 +256,39 @@ def test_a_new_stack_that_fails_to_build_rolls_back_without_an_outage():
     assert (record["rollback_reason"], record["duration_min"], record["downtime_min"]) == ("new_stack_failed", 25.0, 0.0)
     assert (record["nodes_failed"], record["nodes_final_failed"], record["nodes_upgraded"]) == (2, 2, 0)
     assert record["extra_node_hours"] == pytest.approx(2 * 25 / 60)
+
+
+def test_cost_counts_second_stack_and_rollback_node_hours_at_the_plan_prices():
+    def overrun(d, prices):
+        _one_tier(d)
+        d["calendar"]["one_off_windows"] = [{"start": "2027-03-01T00:00:00", "end": "2027-03-01T01:00:00"}]
+        d["calendar"]["on_window_close"] = "finish"
+        d["strategies"] = [{"name": "s", "kind": "rolling", "batch_size": 1}]
+        d["rollback"] = {"window_overrun_min": 5}
+        if prices:
+            d["cost"] = {"currency": "USD", "price_per_node_hour": prices}
+    # two nodes reverted for 10 minutes each: 20 node-minutes
+    record, _ = trace(make_plan(lambda d: overrun(d, None)), "s")
+    assert (record["rollback_node_hours"], record["cost_node_hours"], record["cost"]) == (
+        pytest.approx(1 / 3), pytest.approx(1 / 3), pytest.approx(1 / 3))  # no prices: cost in node-hours
+    record, _ = trace(make_plan(lambda d: overrun(d, {"app": 3.0})), "s")
+    assert record["cost"] == pytest.approx(1.0) and record["extra_node_hours"] == 0.0
+
+    def green(d):
+        _one_tier(d, upgrade=10, detect_min=5, failure_prob=1.0)
+        d["strategies"] = [{"name": "b", "kind": "blue_green", "cutover_min": 5, "keep_blue_h": 1}]
+        d["cost"] = {"price_per_node_hour": {"app": 1.2}}
+    record, _ = trace(make_plan(green), "b")  # two green nodes held for 25 minutes, nothing reverted
+    assert (record["extra_node_hours"], record["rollback_node_hours"]) == (pytest.approx(50 / 60), 0.0)
+    assert record["cost"] == pytest.approx(1.0)
+
+
+def test_cost_prices_name_known_tiers_and_the_cap_is_checked():
+    from upgradesim.errors import PlanError
+    from upgradesim.sim.tolerance import LIMITS
+
+    with pytest.raises(PlanError, match=r"cost.price_per_node_hour.ap\(=ap\): unknown tier \(did you mean 'app'\?\)"):
+        make_plan(lambda d: d.update(cost={"price_per_node_hour": {"ap": 1.0}}))
+    with pytest.raises(PlanError, match=r"price_per_node_hour.app\(=-1\)"):
+        make_plan(lambda d: d.update(cost={"price_per_node_hour": {"app": -1}}))
+    assert LIMITS["max_cost"] == "cost"

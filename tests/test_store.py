@@ -192,15 +192,19 @@ def test_an_older_store_is_migrated_in_a_transaction_after_a_backup(tmp_path):
     con.execute("ALTER TABLE verdict_metrics RENAME COLUMN candidate_value TO shift")
     con.execute("DROP TABLE backtest_runs")
     con.execute("ALTER TABLE readiness_runs DROP COLUMN plan_hash")  # added by schema 3
+    for column in ("rollback_node_hours", "cost_node_hours", "cost"):  # added by schema 4
+        con.execute(f'ALTER TABLE sim_replications DROP COLUMN "{column}"')
     con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     con.close()
-    with pytest.raises(StoreError, match="schema version 1, this upgradesim needs 3"):
+    with pytest.raises(StoreError, match="schema version 1, this upgradesim needs 4"):
         Store(path, read_only=True)  # read-only never migrates
     with Store(path) as store:
         columns = {r[0] for r in store.con.execute("DESCRIBE verdict_metrics").fetchall()}
         assert {"baseline_value", "candidate_value", "checks", "cycle"} <= columns and "shift" not in columns
-        assert store.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "3"
+        assert store.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "4"
         assert "plan_hash" in {r[0] for r in store.con.execute("DESCRIBE readiness_runs").fetchall()}
+        assert {"rollback_node_hours", "cost_node_hours", "cost"} <= {
+            r[0] for r in store.con.execute("DESCRIBE sim_replications").fetchall()}
     backup = tmp_path / "old.duckdb.v1.bak"
     con = duckdb.connect(str(backup), read_only=True)
     assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "1"

@@ -159,6 +159,7 @@ def test_summary_figures_pinned_on_a_known_sample():
     durations = np.arange(1.0, 101.0)  # 1..100
     reps = pd.DataFrame({"strategy": "s", "duration_min": durations, "downtime_min": durations / 10,
                          "sla_breach_min": 0.0, "unserved_requests": 5.0, "extra_node_hours": 2.0,
+                         "cost_node_hours": 3.0, "cost": np.where(np.arange(100) < 50, 10.0, 30.0),
                          "rolled_back": np.arange(100) < 20, "window_overruns": np.where(np.arange(100) < 5, 2, 0),
                          "completed": np.arange(100) >= 20, "defect_shipped": False})
     figures = summarize(reps).set_index("figure")
@@ -172,4 +173,5 @@ def test_summary_figures_pinned_on_a_known_sample():
     assert figures.loc["p_rollback", "low"] == pytest.approx(0.13333, abs=1e-4)
     assert figures.loc["p_rollback", "high"] == pytest.approx(0.28883, abs=1e-4)
     assert figures.loc["duration_min", "high"] - 50.5 == pytest.approx(1.9842169 * 29.011492 / 10, rel=1e-5)
+    assert figures.loc["cost", "estimate"] == 20.0 and figures.loc["cost_node_hours", "estimate"] == 3.0
     assert set(figures["n"]) == {100}

@@ -15,6 +15,7 @@ FIGURE_LABELS = (
     ("p_overrun", "P(overrun)", 1),
     ("p_complete", "P(complete)", 1),
     ("extra_node_hours", "extra node-hours", 1),
+    ("cost", "cost", 1),
 )
 
 

@@ -167,6 +167,10 @@ def _cross_checks(data: dict, lines: dict[Path_, int], source: str) -> list[Prob
         value = _section(data, path[0]).get(path[1])
         if tiers and isinstance(value, str) and value not in tiers:
             unknown(path, value, tiers, "tier")
+    prices = _section(data, "cost").get("price_per_node_hour")
+    for tier in prices if isinstance(prices, dict) else ():
+        if tiers and isinstance(tier, str) and tier not in tiers:
+            unknown(("cost", "price_per_node_hour", tier), tier, tiers, "tier")
 
     kinds = {s["name"]: s.get("kind") for _, s in _items(data.get("strategies")) if isinstance(s.get("name"), str)}
     for i, strategy in _items(data.get("strategies")):

@@ -31,6 +31,7 @@ from .base import (  # noqa: F401
     _probability,
     _tuple,
 )
+from .cost import Cost
 from .distributions import (  # noqa: F401
     MAX_DURATION,
     Beta,
@@ -415,6 +416,7 @@ class RiskTolerance(_Frozen):
     max_expected_downtime_min: NonNegative | None = None
     max_p_overrun: Probability | None = None
     max_sla_breach_min: NonNegative | None = None
+    max_cost: NonNegative | None = None  # expected cost: at the plan's prices, or node-hours without them
 
 
 class Roles(_Frozen):
@@ -445,6 +447,7 @@ class Plan(_Frozen):
     rollback: RollbackPolicy = RollbackPolicy()
     service: ServiceLevels = ServiceLevels()
     risk: RiskTolerance = RiskTolerance()
+    cost: Cost = Cost()
     chosen_strategy: Name | None = None
     roles: Roles | None = None
     cutover_at: dt.datetime | None = None  # separates baseline from post-upgrade telemetry

@@ -83,7 +83,7 @@ def _choice_cost(roll, chosen: str) -> str:
     est = roll.summary.pivot(index="strategy", columns="figure", values="estimate")
     best = roll.recommended
     parts = []
-    for figure in ("downtime_min", "p_rollback", "duration_p50_min", "extra_node_hours"):
+    for figure in ("downtime_min", "p_rollback", "duration_p50_min", "extra_node_hours", "cost"):
         if chosen in est.index and best in est.index and figure in est.columns:
             a, b = est.loc[chosen, figure], est.loc[best, figure]
             if a != b:

@@ -11,7 +11,8 @@ LABELS = {
     "duration_min": "mean duration", "duration_p50_min": "typical duration (median)",
     "duration_p95_min": "duration in a bad case (95th percentile)", "downtime_min": "expected downtime",
     "sla_breach_min": "expected minutes over the latency target", "unserved_requests": "requests not served",
-    "extra_node_hours": "extra node-hours (second stack)", "p_rollback": "chance of a rollback",
+    "extra_node_hours": "extra node-hours (second stack)", "cost_node_hours": "node-hours of extra capacity and rollback",
+    "cost": "expected cost", "p_rollback": "chance of a rollback",
     "p_overrun": "chance of running past a window", "p_complete": "chance of finishing in the horizon",
     "p_defect_shipped": "chance a defect reaches production unnoticed",
 }

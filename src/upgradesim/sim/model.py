@@ -68,6 +68,8 @@ class Rollout(Inputs, Accounting):
         self.overrun_min = 0.0
         self.downtime_min = 0.0
         self.extra_node_min = 0.0
+        self.extra_min_by_tier: dict[str, float] = {}  # second-stack node-minutes by tier
+        self.rollback_min_by_tier: dict[str, float] = {}  # node-minutes of reverting, by tier
         self.migration_min = 0.0
         self.horizon_hit = False
         self.exposed_at: float | None = None
@@ -107,10 +109,19 @@ class Rollout(Inputs, Accounting):
         self.log("rollout", "rollback_triggered", detail=reason)
         self.stop_event.succeed()
 
-    def hold_stack(self, nodes: int, since: float) -> None:
-        """A second stack of ``nodes`` nodes was held from ``since`` until now (blue-green, parallel run)."""
-        self.extra_node_min += nodes * (self.env.now - since)
-        self.log("rollout", "second_stack", detail=f"nodes={nodes} since={float(since)!r}")
+    def hold_stack(self, ks: list[int], since: float) -> None:
+        """A second stack of the nodes ``ks`` was held from ``since`` until now (blue-green, parallel
+        run): node-minutes by tier, for the cost."""
+        minutes = self.env.now - since
+        by_tier: dict[str, int] = {}
+        for k in ks:
+            tier = self.prep.nodes[k].tier
+            by_tier[tier] = by_tier.get(tier, 0) + 1
+        for tier, count in by_tier.items():
+            self.extra_min_by_tier[tier] = self.extra_min_by_tier.get(tier, 0.0) + count * minutes
+        self.extra_node_min += len(ks) * minutes
+        tiers = " ".join(f"{t}={c}" for t, c in sorted(by_tier.items()))
+        self.log("rollout", "second_stack", detail=f"nodes={len(ks)} since={float(since)!r} {tiers}".rstrip())
 
     def mark_start(self) -> None:
         if self.started_at is None:
@@ -341,6 +352,8 @@ class Rollout(Inputs, Accounting):
                 self.set_states(chunk, OUT)
                 for k in chunk:
                     self.log(self.prep.nodes[k].id, "revert_start", region=region)
+                self.rollback_min_by_tier[tier] = self.rollback_min_by_tier.get(tier, 0.0) + sum(
+                    self.revert_list[k] for k in chunk)
                 yield from self._finish(chunk, self.revert_list, self._reverted)
 
     def _reverted(self, ks: list[int]) -> None:
@@ -421,4 +434,17 @@ class Rollout(Inputs, Accounting):
             "nodes_final_failed": counts["failed"],
             "nodes_rolled_back": counts["rolled_back"],
             "nodes_not_started": counts["not_started"],
+            **self._cost(),
         }
+
+    def _cost(self) -> dict:
+        """Node-hours of the second stack and of reverting, and their cost at the plan's prices
+        (tiers without a price cost nothing; without any prices the cost is in node-hours)."""
+        rollback_h = sum(self.rollback_min_by_tier.values()) / 60.0
+        total_h = self.extra_node_min / 60.0 + rollback_h
+        prices = self.plan.cost.price_per_node_hour
+        if not prices:
+            return {"rollback_node_hours": float(rollback_h), "cost_node_hours": float(total_h), "cost": float(total_h)}
+        money = sum(prices.get(t, 0.0) * m for t, m in self.extra_min_by_tier.items()) + sum(
+            prices.get(t, 0.0) * m for t, m in self.rollback_min_by_tier.items())
+        return {"rollback_node_hours": float(rollback_h), "cost_node_hours": float(total_h), "cost": float(money / 60.0)}

@@ -37,6 +37,10 @@ REPLICATION_FIELDS: dict[str, str] = {
     "nodes_final_failed": "nodes that exhausted their attempts and stayed on the old version",
     "nodes_rolled_back": "nodes upgraded and then reverted by a rollback",
     "nodes_not_started": "nodes never touched",
+    "rollback_node_hours": "node-hours spent reverting nodes after a rollback trigger",
+    "cost_node_hours": "extra_node_hours + rollback_node_hours",
+    "cost": "the node-hours by tier at the plan's cost.price_per_node_hour (in cost.currency); without prices, "
+            "equal to cost_node_hours",
 }
 
 EVENT_FIELDS: dict[str, str] = {
@@ -58,7 +62,7 @@ EVENT_FIELDS: dict[str, str] = {
 SUMMARY_FIELDS: dict[str, str] = {
     "strategy": "strategy name",
     "figure": "duration_min, duration_p50_min, duration_p95_min, downtime_min, sla_breach_min, unserved_requests, "
-              "extra_node_hours, p_rollback, p_overrun, p_complete, p_defect_shipped",
+              "extra_node_hours, cost_node_hours, cost, p_rollback, p_overrun, p_complete, p_defect_shipped",
     "estimate": "mean, quantile or proportion",
     "low": "lower end of the 95% interval (t for means, order statistics for quantiles, Wilson for proportions)",
     "high": "upper end of the 95% interval",

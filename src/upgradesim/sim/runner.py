@@ -254,7 +254,8 @@ def _execute(plan, demand, names, root, chunks, keep_events, workers, scheduler,
 
 
 FIGURES = ("duration_min", "duration_p50_min", "duration_p95_min", "downtime_min", "sla_breach_min",
-           "unserved_requests", "extra_node_hours", "p_rollback", "p_overrun", "p_complete", "p_defect_shipped")
+           "unserved_requests", "extra_node_hours", "cost_node_hours", "cost", "p_rollback", "p_overrun", "p_complete",
+           "p_defect_shipped")
 
 
 def summarize(reps: pd.DataFrame) -> pd.DataFrame:
@@ -270,7 +271,7 @@ def summarize(reps: pd.DataFrame) -> pd.DataFrame:
         add("duration_min", mean_ci(g["duration_min"]))
         add("duration_p50_min", quantile_ci(g["duration_min"], 0.5))
         add("duration_p95_min", quantile_ci(g["duration_min"], 0.95))
-        for col in ("downtime_min", "sla_breach_min", "unserved_requests", "extra_node_hours"):
+        for col in ("downtime_min", "sla_breach_min", "unserved_requests", "extra_node_hours", "cost_node_hours", "cost"):
             add(col, mean_ci(g[col]))
         add("p_rollback", wilson(int(g["rolled_back"].sum()), n))
         add("p_overrun", wilson(int((g["window_overruns"] > 0).sum()), n))

@@ -257,7 +257,7 @@ class BlueGreenModel(_NewStackModel):
                 cut[r] = ks
 
         yield simpy.AllOf(env, [env.process(region(r)) for r in ro.prep.regions])
-        stack = sum(len(ks) for ks in cut.values()) or _scope_size(ro, scope)
+        stack = [k for ks in cut.values() for k in ks] or _scope(ro, scope)
         ro.hold_stack(stack, built_at)
         if ro.stopped or any(not ro.upgraded[k] for k in _scope(ro, scope)):
             return
@@ -287,7 +287,7 @@ class ParallelRunModel(_NewStackModel):
                 ro.trigger("parallel_run_mismatch")
         if not ro.stopped:
             yield simpy.AllOf(env, [env.process(self._cutover(ro, r, ks)) for r, ks in stacks.items() if ks])
-        ro.hold_stack(_scope_size(ro, scope), began)
+        ro.hold_stack(_scope(ro, scope), began)
 
 
 def _scope(ro: Rollout, scope) -> list[int]:

@@ -18,6 +18,7 @@ LIMITS = {
     "max_expected_downtime_min": "downtime_min",
     "max_p_overrun": "p_overrun",
     "max_sla_breach_min": "sla_breach_min",
+    "max_cost": "cost",
 }
 
 

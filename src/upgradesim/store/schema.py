@@ -6,7 +6,7 @@ from ..sim.records import EVENT_FIELDS, REPLICATION_FIELDS, SUMMARY_FIELDS
 
 __all__ = ["SCHEMA_VERSION", "TABLES", "DDL", "MIGRATIONS", "data_dictionary"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # version -> statements that bring a store of that version to the next one (run in one transaction,
 # after a copy of the file is kept beside it)
@@ -20,6 +20,9 @@ MIGRATIONS: dict[int, list[str]] = {
     ],
     # readiness results name the plan they were computed from, so a report can say STALE
     2: ["ALTER TABLE readiness_runs ADD COLUMN plan_hash VARCHAR DEFAULT ''"],
+    # cost of a strategy: rollback work and the priced node-hours (stored runs before schema 4: NULL)
+    3: [f'ALTER TABLE sim_replications ADD COLUMN "{c}" DOUBLE' for c in ("rollback_node_hours", "cost_node_hours",
+                                                                          "cost")],
 }
 
 _SIM_TYPES = {
