@@ -85,3 +85,16 @@ def test_recommend_when_nothing_fits_names_the_least_miss():
     name, reason = recommend(s, RiskTolerance(max_p_rollback=0.25, max_expected_downtime_min=60))
     assert (name, reason) == ("near", "no strategy fits the tolerance; near misses it by the least "
                                       "(p_rollback 0.3 > 0.25, downtime_min 70 > 60)")
+
+
+def test_boundaries_ties_and_several_straddling_figures():
+    # an estimate exactly on a lower bound is not a breach
+    on = summary({"a": {"p_complete": (0.9, 0.9, 0.95)}})
+    assert check_tolerance(on, RiskTolerance(min_p_complete=0.9), "a")[0].status == "within"
+    # two figures straddling their limits are both named
+    s = summary({"a": {"p_rollback": (0.2, 0.15, 0.25), "p_overrun": (0.1, 0.05, 0.15), "duration_min": (60, 50, 70)}})
+    _, reason = recommend(s, RiskTolerance(max_p_rollback=0.22, max_p_overrun=0.12))
+    assert "; p_rollback, p_overrun still straddle their limits" in reason
+    # equal misses: the strategy listed first is named
+    tie = summary({"zulu": {"p_rollback": (0.5, 0.45, 0.55)}, "alpha": {"p_rollback": (0.5, 0.45, 0.55)}})
+    assert recommend(tie, RiskTolerance(max_p_rollback=0.25))[0] == "zulu"
