@@ -96,3 +96,28 @@ def test_append_and_jsonl_refuse_bad_records(tmp_path):
         read_jsonl(path)
     path.write_text(json.dumps(record(1)) + "\n\n" + json.dumps(record(2)) + "\n")
     assert [r["step"] for r in read_jsonl(path)] == ["s1", "s2"]
+
+
+def test_relinking_and_head_failures_are_reported_exactly(tmp_path):
+    with Store(tmp_path / "c.duckdb") as store:
+        rows = append(store, KEY, [record(1), record(2), record(3)])
+        head = rows[-1]["hash"]
+        wrong = verify(store, KEY, expect_head="ffff0000")
+        assert wrong == Verification(False, 3, 3, f"the head {head[:16]} is not the recorded head ffff0000: records "
+                                                  "were removed or replaced at the end", head)
+        store.con.execute("DELETE FROM audit_log WHERE seq = 3")
+        cut = verify(store, KEY, expect_head=head)
+        assert cut == Verification(False, 2, 2, f"the head {rows[1]['hash'][:16]} is not the recorded head "
+                                                f"{head[:16]}: records were removed or replaced at the end",
+                                   rows[1]["hash"])
+        # record 2 relinked to nothing: the link is checked before the contents
+        store.con.execute("UPDATE audit_log SET prev_hash = 'x' WHERE seq = 2")
+        assert verify(store, KEY) == Verification(False, 1, 2, "does not link to the record before it: inserted, "
+                                                             "deleted or reordered records", rows[0]["hash"])
+
+
+def test_a_deeply_nested_jsonl_line_is_refused(tmp_path):
+    path = tmp_path / "deep.jsonl"
+    path.write_text("[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(DataError, match=r"deep.jsonl:1: nested too deeply"):
+        read_jsonl(path)
