@@ -157,3 +157,51 @@ def test_read_text_boundaries(tmp_path):
 
     gz.write_bytes(gzip.compress(b"x"))
     assert is_gzip(gz) and not is_gzip(path)
+
+
+def test_read_csv_exact_problems_types_and_limits(tmp_path):
+    import datetime as dt
+
+    import pandas as pd
+
+    path = tmp_path / "t.csv"
+    cols = {"name": "text", "at": "timestamp", "n": "count", "x": "number", "ok": "bool"}
+    path.write_text("name,at,n,x,ok\nalpha,2026-01-02T03:00:00+01:00,3,2.5,yes\n\n ,,,,\nbeta,,,,\n")
+    frame = read_csv(path, cols, required=("name",))
+    assert list(frame["name"]) == ["alpha", "beta"]  # blank rows are skipped
+    assert frame["at"].iloc[0] == pd.Timestamp(dt.datetime(2026, 1, 2, 2, tzinfo=dt.UTC))
+    assert pd.isna(frame["at"].iloc[1]) and pd.isna(frame["n"].iloc[1]) and pd.isna(frame["ok"].iloc[1])
+    kinds = {c: str(t) for c, t in frame.dtypes.items()}
+    assert kinds.pop("at").startswith("datetime64[") and str(frame["at"].dt.tz) == "UTC"  # ns or us by pandas
+    assert kinds == {"name": "string", "n": "Int64", "x": "float64", "ok": "boolean"}
+    # header problems: singular and plural, all at once
+    path.write_text("a,b,c\n")
+    with pytest.raises(DataError) as info:
+        read_csv(path, {"a": "text", "d": "text", "e": "text"}, required=("d", "e"))
+    assert str(info.value) == (f"{path}:1: missing columns d, e\n"
+                               f"{path}:1: unknown columns b, c (known: a, d, e)")
+    # cell problems, each named with its row; a long value is shortened; choices are checked
+    long = "y" * 50
+    path.write_text(f"name,n\n,1\nz,{long}\nq,2,3\nw,4\n")
+    with pytest.raises(DataError) as info:
+        read_csv(path, {"name": "text", "n": "count"}, required=("name",), choices={"name": ("w",)})
+    assert str(info.value).splitlines() == [
+        f"{path}:2: name: required, empty",
+        f"{path}:3: name(=z): must be one of w",
+        f"{path}:3: n(={'y' * 37}...): must be a whole number >= 0",
+        f"{path}:4: 3 cells, the header has 2",
+    ]
+    # at most ten problems are listed, then it says it stopped
+    path.write_text("n\n" + "".join(f"bad{i}\n" for i in range(15)))
+    with pytest.raises(DataError) as info:
+        read_csv(path, {"n": "count"})
+    lines = str(info.value).splitlines()
+    assert len(lines) == 11 and lines[-1] == f"{path}: (stopped after 10 problems)" and lines[9].startswith(f"{path}:11:")
+    # a value of exactly 40 characters is shown whole
+    path.write_text("n\n" + "z" * 40 + "\n")
+    with pytest.raises(DataError, match=r"n\(=" + "z" * 40 + r"\): must be a whole number"):
+        read_csv(path, {"n": "count"})
+    # an overflowing number is a rule violation, not a crash
+    path.write_text("n\n1e400\n")
+    with pytest.raises(DataError, match=r"n\(=1e400\): must be a finite number"):
+        read_csv(path, {"n": "number"})
