@@ -205,3 +205,45 @@ def test_read_csv_exact_problems_types_and_limits(tmp_path):
     path.write_text("n\n1e400\n")
     with pytest.raises(DataError, match=r"n\(=1e400\): must be a finite number"):
         read_csv(path, {"n": "number"})
+
+
+def test_read_text_and_csv_edges(tmp_path, monkeypatch):
+    import time
+
+    from upgradesim.readers import KINDS, parse_timestamp
+
+    path = tmp_path / "e.txt"
+    path.write_bytes(b"\xfe\xff" + "café".encode("utf-16-be"))  # big-endian BOM
+    assert read_text(path) == "café"
+    path.write_bytes(b"\xff\xfe" + b"\x00\xd8")  # a lone surrogate
+    with pytest.raises(DataError, match=r"e.txt: not valid UTF-16 \(byte 2\)$"):
+        read_text(path)
+    path.write_bytes(b"\x00abc")
+    with pytest.raises(DataError, match=r"a NUL byte at 0\)"):
+        read_text(path)
+    path.write_bytes("éa".encode("latin-1"))
+    with pytest.raises(DataError, match=r"\(byte 0: b'\\xe9'\); save it as UTF-8$"):
+        read_text(path)
+    with pytest.raises(DataError, match=r"nope.csv: CSV not found$"):
+        read_csv(tmp_path / "nope.csv", {"n": "count"})
+    # naive times are UTC whatever the machine's zone
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        assert parse_timestamp("2026-01-02T00:00").hour == 0
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    assert KINDS["text"]("a b") == "a b"  # a blank is not a control character
+    for kind, text, rule in (("number", "x", "could not convert"), ("count", "-2", "must be a whole number >= 0$"),
+                             ("bool", "maybe", "^must be true or false$"), ("text", "a\x02", "^must not contain control")):
+        with pytest.raises(ValueError, match=rule):
+            KINDS[kind](text)
+    # a control character in a text cell is named with the text rule; a quoted comma stays in its cell
+    csv_path = tmp_path / "c.csv"
+    csv_path.write_bytes(b'name\r\n"a\x01"\r\n')
+    with pytest.raises(DataError, match=r"c.csv:2: name\(=a\x01\): must not contain control characters$"):
+        read_csv(csv_path, {"name": "text"})
+    csv_path.write_bytes(b'name,n\r\n"x,y",1\r\n')
+    frame = read_csv(csv_path, {"name": "text", "n": "count"})
+    assert list(frame["name"]) == ["x,y"] and str(frame["n"].dtype) == "Int64"
