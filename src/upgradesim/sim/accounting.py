@@ -12,7 +12,8 @@ __all__ = ["Accounting", "Region"]
 
 class Region:
     __slots__ = ("name", "total", "old", "new", "err", "down", "breach_min", "unserved", "errors", "down_min",
-                 "migrated", "archive_done_at", "last_t", "curve", "is_down", "err_rate", "empty", "alarm", "safe")
+                 "migrated", "archive_done_at", "last_t", "curve", "is_down", "err_rate", "empty", "alarm", "safe",
+                 "capacity")
 
     def __init__(self, name: str, totals: dict[str, int]):
         self.name = name
@@ -34,6 +35,7 @@ class Region:
         self.empty = 0  # tiers with no node in service
         self.alarm = 0  # version of the pending SLA-breach alarm (a newer state disarms the older)
         self.safe = False  # enough capacity for every hour: no breach, nothing unserved (no curve needed)
+        self.capacity: tuple[int, float] | None = None  # (servers, other tiers' capacity), set by each refresh
 
 
 class Accounting:
@@ -77,7 +79,7 @@ class Accounting:
 
     def _curve(self, reg: Region):
         if reg.curve is None:
-            reg.curve = self.prep.curve(reg.name, *self._capacity(reg))
+            reg.curve = self.prep.curve(reg.name, *(reg.capacity or self._capacity(reg)))
         return reg.curve
 
     def _arm_sla(self, reg: Region) -> None:
@@ -105,7 +107,7 @@ class Accounting:
     def _refresh(self, reg: Region, errors_changed: bool = True) -> None:
         """After a change of ``reg``: new capacity curve on demand, down flag, error rate, union downtime."""
         reg.curve = None
-        servers, other = self._capacity(reg)
+        reg.capacity = servers, other = self._capacity(reg)  # counts change only before a refresh
         need, peak = self.prep.safe_servers(reg.name)
         reg.safe = servers >= need and other > peak
         if errors_changed:
@@ -125,7 +127,7 @@ class Accounting:
 
     def _log_capacity(self, reg: Region) -> None:
         """Trace a region's capacity state: what the breach, unserved and error integrals use."""
-        servers, other = self._capacity(reg)
+        servers, other = reg.capacity or self._capacity(reg)
         self.log(reg.name, "capacity", region=reg.name,
                  detail=f"servers={servers} other={float(other)!r} down={int(reg.is_down)} err={float(reg.err_rate)!r}")
 
@@ -201,17 +203,8 @@ class Accounting:
         """Move nodes to one state at the same instant, with one accounting and one refresh per
         region (a batch starting, a cut-over, a revert chunk); then the error-rate trigger."""
         nodes = self.prep.nodes
-        if len(ks) == 1:  # the common case: one node, no grouping
-            k = ks[0]
-            reg = self.regions[nodes[k].region]
-            self._account(reg)
-            changed, gained = self._move(reg, k, state)
-            self._refresh(reg, errors_changed=changed or bool(reg.err_rate))
-            if state == NEW and self.exposed_at is None and nodes[k].tier in self.prep.defect_tiers:
-                self.expose()
-            if gained:
-                self.check_error_rate()
-            return
+        if len(ks) == 1:  # the hot path (a node finishing alone): no grouping
+            by_region = {nodes[ks[0]].region: ks}
         else:
             by_region = {}
             for k in ks:
