@@ -13,7 +13,6 @@ Writes the figures as JSON to build/bench/sim.json.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import statistics
 import subprocess
@@ -26,6 +25,7 @@ import numpy as np
 import simpy
 import yaml
 
+from results import write_results
 from upgradesim import compare, load_plan, parse_plan, sample_plan_path
 from upgradesim.sim import prepare, run_replication
 
@@ -227,10 +227,7 @@ def main() -> None:
         "fleet_10000_nodes": large_fleet_memory(10_000, 20 if args.quick else 200),
         "full_compare": full_compare(plan, 100 if args.quick else 1000),
     }
-    out = Path("build/bench/sim.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
-    print(json.dumps(results, indent=2))
+    write_results("sim", results)
 
 
 if __name__ == "__main__":

@@ -7,13 +7,14 @@ Run: ``.venv/bin/python benchmarks/bench_startup.py``; writes build/bench/startu
 
 from __future__ import annotations
 
-import json
 import resource
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from results import write_results
 
 BEFORE = {"help_s": 1.6, "help_mb": 211.0}
 TARGET = {"help_s": 0.3, "help_mb": 60.0}
@@ -37,10 +38,7 @@ def main() -> None:
                "target": TARGET, "first_wave": BEFORE,
                "help_s_over_target": help_s / TARGET["help_s"], "help_mb_over_target": help_mb / TARGET["help_mb"],
                "speedup_vs_first_wave": BEFORE["help_s"] / help_s}
-    out = Path("build/bench/startup.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
-    print(json.dumps(results, indent=2))
+    write_results("startup", results)
 
 
 if __name__ == "__main__":
