@@ -38,6 +38,9 @@ class Region:
         self.capacity: tuple[int, float] | None = None  # (servers, other tiers' capacity), set by each refresh
 
 
+LATE = 2  # SimPy priority after URGENT (0) and NORMAL (1): the last events of an instant
+
+
 class Accounting:
     """Bookkeeping methods; the state they read lives on the Rollout."""
 
@@ -226,6 +229,36 @@ class Accounting:
             self.check_error_rate()
 
     def check_error_rate(self) -> None:
+        """Judge the error-rate trigger once every change of this instant is made: the order in
+        which nodes ending at the same minute are processed must not decide a rollback. The check
+        is an event of the lowest priority at the current time (SimPy runs it after every urgent
+        and normal event of the instant); :meth:`settle` lets a process that starts new work wait
+        for it."""
+        if self.pending_check is not None:
+            return
+        ev = self.pending_check = self.env.event()
+        ev._ok = True
+        ev._value = None
+        ev.callbacks.append(self._check_error_rate)
+        self.env.schedule(ev, priority=LATE)
+
+    def settle(self):
+        """Wait (no time passes) until this instant's error-rate check has run; a generator for
+        ``yield from`` before a step starts new work, so that no batch starts at the instant a
+        trigger fires."""
+        if self.pending_check is not None:
+            yield self.pending_check
+
+    def flush_check(self) -> None:
+        """At the end of the run: a check still pending updates the peak error rate only (the
+        strategy has ended; nothing can trigger)."""
+        if self.pending_check is not None:
+            self._check_error_rate(self.pending_check)
+
+    def _check_error_rate(self, event) -> None:
+        if self.pending_check is not event:
+            return
+        self.pending_check = None
         rate = self.fleet_error_rate()
         self.max_error_rate = max(self.max_error_rate, rate)
         limit = self.policy.error_rate_pct

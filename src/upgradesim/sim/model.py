@@ -75,6 +75,7 @@ class Rollout(Inputs, Accounting):
         self.exposed_at: float | None = None
         self.manifested = False
         self.max_error_rate = 0.0
+        self.pending_check = None  # this instant's error-rate check, once scheduled
 
     def expose(self) -> None:
         """The release meets production traffic: the defect clock starts."""
@@ -131,6 +132,7 @@ class Rollout(Inputs, Accounting):
 
     def wait_window(self, region: str, estimate_min: float):
         """Wait until work may start in ``region``; returns the window (start, end) or None."""
+        yield from self.settle()
         cal = self.prep.calendars[region]
         halt = self.plan.calendar.on_window_close == "halt"
         while not self.stopped:
@@ -385,6 +387,7 @@ class Rollout(Inputs, Accounting):
         main = self.env.process(self.strategy.run(self))
         self.env.run(until=main)
         self.finished = True
+        self.flush_check()
         self.account()
         end = self.env.now
         if self.completed_at is not None and not self.stopped:
