@@ -98,3 +98,49 @@ def test_boundaries_ties_and_several_straddling_figures():
     # equal misses: the strategy listed first is named
     tie = summary({"zulu": {"p_rollback": (0.5, 0.45, 0.55)}, "alpha": {"p_rollback": (0.5, 0.45, 0.55)}})
     assert recommend(tie, RiskTolerance(max_p_rollback=0.25))[0] == "zulu"
+
+
+def test_deadline_and_capacity_floor_are_lower_bounds():
+    s = summary({"a": {"p_rollback": (0.0, 0.0, 0.0)}})
+    extra = pd.DataFrame([
+        {"strategy": "a", "figure": "p_finish_by", "estimate": 0.9, "low": 0.85, "high": 0.94, "n": 200},
+        {"strategy": "a", "figure": "min_capacity_pct", "estimate": 75.0, "low": 75.0, "high": 75.0, "n": 200},
+    ])
+    s = pd.concat([s, extra], ignore_index=True)
+    risk = RiskTolerance(finish_by="2027-04-01T00:00:00", min_p_finish_by=0.8, min_capacity_pct=75)
+    checks = {c.figure: c for c in check_tolerance(s, risk, "a")}
+    assert checks["p_finish_by"] == FigureCheck("a", "p_finish_by", "min_p_finish_by", 0.9, 0.85, 0.94, 0.8,
+                                                "within", None, lower_bound=True)
+    assert checks["min_capacity_pct"].status == "within" and checks["min_capacity_pct"].lower_bound
+    risk = RiskTolerance(finish_by="2027-04-01T00:00:00", min_p_finish_by=0.88, min_capacity_pct=80)
+    checks = {c.figure: c for c in check_tolerance(s, risk, "a")}
+    assert checks["p_finish_by"].status == "inconclusive" and checks["p_finish_by"].replications_needed == 1013  # 200 x (0.045 / 0.02)^2
+    assert checks["min_capacity_pct"].status == "breach"
+    assert checks["min_capacity_pct"].message == ("a: min_capacity_pct = 75 [75, 75] vs min_capacity_pct 80: "
+                                                  "BREACH by 5")
+    risk = RiskTolerance(finish_by="2027-04-01T00:00:00", min_p_finish_by=0.95)
+    assert [c.status for c in check_tolerance(s, risk, "a") if c.figure == "p_finish_by"] == ["breach"]
+
+
+def test_finish_by_needs_its_probability():
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="give finish_by and min_p_finish_by together"):
+        RiskTolerance(finish_by="2027-04-01T00:00:00")
+    assert RiskTolerance(finish_by="2027-04-01T00:00:00+02:00", min_p_finish_by=0.5).finish_by_utc.hour == 22
+
+
+def test_summary_adds_p_finish_by_and_the_floor():
+    from upgradesim.sim.runner import summarize
+
+    reps = pd.DataFrame({
+        "strategy": ["a"] * 4, "duration_min": [10.0, 20, 30, 40], "downtime_min": 0.0, "sla_breach_min": 0.0,
+        "unserved_requests": 0.0, "extra_node_hours": 0.0, "cost_node_hours": 0.0, "cost": 0.0,
+        "rolled_back": [False, False, False, True], "window_overruns": 0, "completed": [True, True, True, False],
+        "defect_shipped": False, "finished_at_min": [100.0, 200, 300, 50],
+    })
+    s = summarize(reps, deadline=200.0, floors={"a": 62.5}).set_index("figure")
+    assert s.loc["p_finish_by", "estimate"] == 0.5  # 100 and 200 by the deadline; the rolled-back one never
+    assert tuple(s.loc["min_capacity_pct", ["estimate", "low", "high"]]) == (62.5, 62.5, 62.5)
+    assert "p_finish_by" not in summarize(reps).figure.values

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover - types only
 
 __all__ = ["load", "validate", "Validation", "simulate", "compare", "check", "Comparison", "Check", "readiness",
            "judge", "logs_diff", "snapshot", "Snapshot", "drift", "Drift", "report", "what_if", "demand_from_store",
-           "sample_workspace", "SAMPLE_FOLDER", "what_if_changes", "what_if_controls"]
+           "sample_workspace", "SAMPLE_FOLDER", "what_if_changes", "what_if_controls", "optimize"]
 
 PathLike = str | os.PathLike
 
@@ -182,6 +182,20 @@ def check(plan: PathLike | Plan, strategy: str | None = None, **kwargs) -> Check
     status = "breach" if any(c.status == "breach" for c in checks) else (
         "inconclusive" if any(c.status == "inconclusive" for c in checks) else "within")
     return Check(name, status, checks, comparison)
+
+
+def optimize(plan: PathLike | Plan, *, budget: int | None = None, seed: int = 0, workers: int = 1,
+             scheduler: str | None = None, overlays=(), db: PathLike | None = None, progress: bool | None = None,
+             screen: int | None = None, confirm: int | None = None):
+    """Search the plan's ``optimize:`` design space for the Pareto front of P(on time), duration,
+    customer impact, P(rollback) and cost, within the risk policy; returns an
+    :class:`upgradesim.optimize.OptimizeResult` (``to_frame()``, ``to_dict()``, ``overlay(point)``).
+    Raises :class:`upgradesim.optimize.Infeasible` when no design meets the policy."""
+    from .optimize import optimize as search
+
+    loaded = load(plan, overlays)
+    return search(loaded, budget=budget, seed=seed, workers=workers, scheduler=scheduler,
+                  demand=demand_from_store(loaded, db), progress=progress, screen=screen, confirm=confirm)
 
 
 def what_if(plan: PathLike | Plan, strategy: str, *, changes: dict | None = None, strategy_changes: dict | None = None,

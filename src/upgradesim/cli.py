@@ -125,13 +125,15 @@ def init(folder: Path, seed: int, weeks: int, post_days: int, step_min: int, for
 
 @cli.command()
 @click.argument("plan", type=click.Path(path_type=Path))
+@click.option("--overlay", "overlays", type=click.Path(dir_okay=False, path_type=Path), multiple=True,
+              help="A plan overlay merged over PLAN (from optimize or calibrate); repeatable, applied in order.")
 @click.option("--json", "as_json", is_flag=True, help="Print the validated plan as JSON.")
 @_user_errors
-def validate(plan: Path, as_json: bool) -> None:
-    """Check PLAN; print a summary, or every problem one per line (exit 1)."""
+def validate(plan: Path, overlays: tuple[Path, ...], as_json: bool) -> None:
+    """Check PLAN (with any overlays); print a summary, or every problem one per line (exit 1)."""
     from . import api
 
-    checked = api.validate(plan)
+    checked = api.validate(plan, overlays)
     if as_json:
         click.echo(checked.plan.model_dump_json(indent=2))
         return
@@ -373,6 +375,7 @@ def _as_of(text: str | None):
 
 
 # the verb families register themselves on the group above
+from . import cli_decide as _cli_decide  # noqa: E402,F401
 from . import cli_governance as _cli_governance  # noqa: E402,F401
 from . import cli_telemetry as _cli_telemetry  # noqa: E402,F401
 

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import networkx as nx
+from pydantic import ValidationError
 
 from ..errors import PlanError, Problem
 from ..yamlmodel import (  # noqa: F401 - load_model, parse_model, safe_yaml and the limits are re-exported
@@ -192,9 +193,36 @@ def _cross_checks(data: dict, lines: dict[Path_, int], source: str) -> list[Prob
     chosen = data.get("chosen_strategy")
     if isinstance(chosen, str) and chosen not in strategies:
         unknown(("chosen_strategy",), chosen, strategies, "strategy")
+    for i, strategy in _items(data.get("strategies")):
+        for tier in _section(strategy, "batch_sizes"):
+            if tiers and isinstance(tier, str) and tier not in tiers:
+                unknown(("strategies", i, "batch_sizes", tier), tier, tiers, "tier")
+    problems.extend(_search_checks(data, lines, source, tiers, regions, add, unknown))
     if isinstance(data.get("regions"), list) and data["regions"] and nodes_total == 0:
         add(("regions",), None, "the fleet has no nodes", has_value=False)
     return problems
+
+
+def _search_checks(data, lines, source, tiers, regions, add, unknown) -> list[Problem]:
+    """The ``optimize:`` design space against the plan: tiers and window sets that exist, no more
+    waves than regions. (Problems are added through ``add``; nothing is returned.)"""
+    from .model import WeeklyWindow
+
+    space = _section(data, "optimize")
+    for tier in _section(space, "batch_size"):
+        if tiers and isinstance(tier, str) and tier not in tiers:
+            unknown(("optimize", "batch_size", tier), tier, tiers, "tier")
+    waves = space.get("waves")
+    if (isinstance(waves, list) and len(waves) == 2 and isinstance(waves[1], int) and regions
+            and waves[1] > len(regions)):
+        add(("optimize", "waves"), waves, f"at most {len(regions)} waves: the plan has {len(regions)} regions")
+    for name, sets in _section(space, "windows").items():
+        for j, text in _names(sets):
+            try:
+                WeeklyWindow.model_validate(text)
+            except ValidationError as exc:
+                add(("optimize", "windows", name, j), text, exc.errors()[0]["msg"].removeprefix("Value error, "))
+    return []
 
 
 def _window_checks(plan: Plan, lines: dict[Path_, int], source: str) -> list[Problem]:

@@ -43,6 +43,8 @@ from .distributions import (  # noqa: F401
     SpanOrZero,
     Triangular,
 )
+from .risk import RiskTolerance  # noqa: F401 - part of the plan model
+from .search import SearchSpace
 from .strategies import (  # noqa: F401
     BigBang,
     BlueGreen,
@@ -407,18 +409,6 @@ class ServiceLevels(_Frozen):
     bottleneck_tier: Name | None = None  # the tier whose queue sets latency; default app
 
 
-class RiskTolerance(_Frozen):
-    """What the change advisory board accepts. Omit a key to leave that figure unbounded."""
-
-    max_p_rollback: Probability | None = None
-    # the probability of finishing within the horizon; unset, a plan that never finishes still fails check
-    min_p_complete: Probability | None = None
-    max_expected_downtime_min: NonNegative | None = None
-    max_p_overrun: Probability | None = None
-    max_sla_breach_min: NonNegative | None = None
-    max_cost: NonNegative | None = None  # expected cost: at the plan's prices, or node-hours without them
-
-
 class Roles(_Frozen):
     executor: str
     validator: str
@@ -448,6 +438,7 @@ class Plan(_Frozen):
     service: ServiceLevels = ServiceLevels()
     risk: RiskTolerance = RiskTolerance()
     cost: Cost = Cost()
+    optimize: SearchSpace | None = None  # the design space `upgradesim optimize` searches
     chosen_strategy: Name | None = None
     roles: Roles | None = None
     cutover_at: dt.datetime | None = None  # separates baseline from post-upgrade telemetry

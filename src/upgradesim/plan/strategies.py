@@ -26,6 +26,8 @@ class _StrategyBase(_Frozen):
 class _Batched(_StrategyBase):
     batch_size: Annotated[int, Field(gt=0)] | None = None
     batch_pct: Annotated[float, Field(gt=0, le=100)] | None = None
+    # per tier, overriding batch_size/batch_pct for the tiers named
+    batch_sizes: dict[Name, Annotated[int, Field(gt=0)]] = {}
 
     @model_validator(mode="after")
     def _batch(self):
@@ -33,8 +35,10 @@ class _Batched(_StrategyBase):
             raise ValueError("give batch_size or batch_pct, not both")
         return self
 
-    def batch_for(self, nodes: int) -> int:
-        """Nodes per batch for a group of ``nodes`` nodes (at least 1)."""
+    def batch_for(self, nodes: int, tier: str | None = None) -> int:
+        """Nodes per batch for a group of ``nodes`` nodes of ``tier`` (at least 1)."""
+        if tier in self.batch_sizes:
+            return max(1, min(self.batch_sizes[tier], nodes))
         if self.batch_size is not None:
             return max(1, min(self.batch_size, nodes))
         if self.batch_pct is not None:

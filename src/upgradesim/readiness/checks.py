@@ -236,7 +236,7 @@ def check_capacity(plan: Plan, peaks: dict[tuple[str, str], float] | None = None
             else:
                 continue
             projected = now * overhead
-            batch = _batch(strategy, nodes)
+            batch = _batch(strategy, nodes, tier)
             during = (window_demand / ((nodes - batch) * plan.tiers[tier].capacity_rps)
                       if window_demand is not None and nodes > batch else math.inf)
             rows.append({"region": region.name, "tier": tier, "nodes": nodes, "capacity_rps": cap,
@@ -264,12 +264,12 @@ def check_capacity(plan: Plan, peaks: dict[tuple[str, str], float] | None = None
     return findings, rows
 
 
-def _batch(strategy, nodes: int) -> int:
+def _batch(strategy, nodes: int, tier: str) -> int:
     if strategy is None or strategy.kind in ("blue_green", "parallel_run"):
         return 0
     if strategy.kind == "big_bang":
         return nodes
-    return strategy.batch_for(nodes) if hasattr(strategy, "batch_for") else 0
+    return strategy.batch_for(nodes, tier) if hasattr(strategy, "batch_for") else 0
 
 
 def _window_demand(plan: Plan, region) -> float | None:

@@ -328,7 +328,7 @@ class Rollout(Inputs, Accounting):
     def revert(self, batch_for=None):
         """Roll back every upgraded node, region by region in parallel, newest tiers first.
 
-        ``batch_for(n)`` gives how many of a tier's ``n`` nodes revert at once (all when None).
+        ``batch_for(n, tier)`` gives how many of a tier's ``n`` nodes revert at once (all when None).
         """
         env = self.env
         procs = [env.process(self._revert_region(r, batch_for)) for r in self.prep.regions]
@@ -348,7 +348,7 @@ class Rollout(Inputs, Accounting):
                 yield env.timeout(m.restore_min)
                 self.force_down(region, -1)
                 reg.migrated = False
-            size = max(1, batch_for(len(self.prep.by_region_tier[(region, tier)])) if batch_for else len(ks) or 1)
+            size = max(1, batch_for(len(self.prep.by_region_tier[(region, tier)]), tier) if batch_for else len(ks) or 1)
             for i in range(0, len(ks), size):
                 chunk = ks[i:i + size]
                 self.set_states(chunk, OUT)

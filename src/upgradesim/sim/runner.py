@@ -160,7 +160,10 @@ def compare(
 
     meta = {"plan": plan.name, "plan_hash": plan_hash(plan), "seed": root, "replications": replications,
             "strategies": ",".join(names), "package_version": __version__, "created_at": started.isoformat()}
-    return SimulationResult(reps, ev, summarize(reps), meta)
+    from .feasibility import capacity_floor_pct
+
+    floors = {name: capacity_floor_pct(plan, name) for name in names}
+    return SimulationResult(reps, ev, summarize(reps, deadline_min(plan), floors), meta)
 
 
 def simulate(plan: Plan, strategy: str, replications: int = 1000, seed=0, workers: int = 1, **kwargs) -> SimulationResult:
@@ -188,9 +191,10 @@ class _Lines:
 
     QUIET_S = 2.0  # a run shorter than this says nothing
 
-    def __init__(self, total: int):
+    def __init__(self, total: int, unit: str = "replication batches"):
         import time
 
+        self.unit = unit
         self.total, self.done, self.said = total, 0, 0
         self.started = time.monotonic()
 
@@ -204,20 +208,20 @@ class _Lines:
         tenth = self.done * 10 // max(self.total, 1)
         if tenth > self.said and time.monotonic() - self.started >= self.QUIET_S:
             self.said = tenth
-            print(f"upgradesim: simulated {self.done}/{self.total} replication batches ({self.done * 100 // self.total}%)",
+            print(f"upgradesim: simulated {self.done}/{self.total} {self.unit} ({self.done * 100 // self.total}%)",
                   file=sys.stderr, flush=True)
 
     def close(self) -> None:
         pass
 
 
-def _progress(total: int, mode: str):
+def _progress(total: int, mode: str, unit: str = "replication batches"):
     """One bar for the whole pool (``bar``), 10% log lines (``lines``) or nothing (``off``)."""
     if mode == "lines":
-        return _Lines(total)
+        return _Lines(total, unit)
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc="replication batches", disable=mode != "bar", leave=False)
+    return tqdm(total=total, desc=unit, disable=mode != "bar", leave=False)
 
 
 def _execute(plan, demand, names, root, chunks, keep_events, workers, scheduler, show):
@@ -258,8 +262,18 @@ FIGURES = ("duration_min", "duration_p50_min", "duration_p95_min", "downtime_min
            "p_defect_shipped")
 
 
-def summarize(reps: pd.DataFrame) -> pd.DataFrame:
-    """Means with t intervals, quantiles with order-statistic intervals, proportions with Wilson."""
+def deadline_min(plan: Plan) -> float | None:
+    """The risk policy's ``finish_by`` in minutes since the calendar start (None when unset)."""
+    at = plan.risk.finish_by_utc
+    return None if at is None else (at - plan.calendar.start_utc).total_seconds() / 60.0
+
+
+def summarize(reps: pd.DataFrame, deadline: float | None = None, floors: dict[str, float] | None = None) -> pd.DataFrame:
+    """Means with t intervals, quantiles with order-statistic intervals, proportions with Wilson.
+
+    ``deadline`` (minutes since the calendar start) adds ``p_finish_by``: completed, not rolled
+    back, finished by then. ``floors`` (strategy -> percent) adds ``min_capacity_pct``, the
+    structural capacity floor (an exact figure: its interval is the value itself)."""
     rows = []
     for strategy, g in reps.groupby("strategy", sort=False):
         n = len(g)
@@ -277,4 +291,9 @@ def summarize(reps: pd.DataFrame) -> pd.DataFrame:
         add("p_overrun", wilson(int((g["window_overruns"] > 0).sum()), n))
         add("p_complete", wilson(int(g["completed"].sum()), n))
         add("p_defect_shipped", wilson(int(g["defect_shipped"].sum()), n))
+        if deadline is not None:
+            on_time = g["completed"] & (g["finished_at_min"] <= deadline + 1e-9)
+            add("p_finish_by", wilson(int(on_time.sum()), n))
+        if floors is not None and strategy in floors:
+            add("min_capacity_pct", (floors[strategy],) * 3)
     return pd.DataFrame(rows, columns=["strategy", "figure", "estimate", "low", "high", "n"])

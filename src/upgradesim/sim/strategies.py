@@ -46,7 +46,7 @@ class StrategyModel:
     def rollback(self, ro: Rollout):
         yield from ro.revert(self.batch_for)
 
-    def batch_for(self, nodes: int) -> int:
+    def batch_for(self, nodes: int, tier: str | None = None) -> int:
         return nodes
 
     def _tiers(self, ro: Rollout) -> tuple[tuple[str, ...], ...]:
@@ -59,8 +59,8 @@ class StrategyModel:
 class RollingModel(StrategyModel):
     """Batches per tier and region; regions in parallel, tiers in dependency order."""
 
-    def batch_for(self, nodes: int) -> int:
-        return self.spec.batch_for(nodes)
+    def batch_for(self, nodes: int, tier: str | None = None) -> int:
+        return self.spec.batch_for(nodes, tier)
 
     def execute(self, ro: Rollout, scope, regions=None):
         env = ro.env
@@ -79,7 +79,7 @@ class RollingModel(StrategyModel):
         ks = [k for k in everyone if (scope is None or k in scope) and not ro.upgraded[k]]
         if not ks:
             return
-        size = self.batch_for(len(everyone))
+        size = self.batch_for(len(everyone), tier)
         base = planning_min(self.plan.tiers[tier].upgrade_min)
         mig = self.plan.migration
         for i in range(0, len(ks), size):
@@ -142,8 +142,8 @@ class CanaryModel(StrategyModel):
         super().__init__(spec, plan)
         self.then = then
 
-    def batch_for(self, nodes: int) -> int:
-        return self.then.batch_for(nodes)
+    def batch_for(self, nodes: int, tier: str | None = None) -> int:
+        return self.then.batch_for(nodes, tier)
 
     def execute(self, ro: Rollout, scope):
         env = ro.env

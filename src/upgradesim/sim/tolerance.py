@@ -10,7 +10,7 @@ import pandas as pd
 from ..plan.model import RiskTolerance
 from .stats import replications_needed
 
-__all__ = ["FigureCheck", "check_tolerance", "recommend", "LIMITS"]
+__all__ = ["FigureCheck", "check_tolerance", "recommend", "LIMITS", "LOWER"]
 
 # plan risk key -> summary figure it bounds
 LIMITS = {
@@ -19,6 +19,12 @@ LIMITS = {
     "max_p_overrun": "p_overrun",
     "max_sla_breach_min": "sla_breach_min",
     "max_cost": "cost",
+}
+# plan risk key -> summary figure it bounds from below
+LOWER = {
+    "min_p_complete": "p_complete",
+    "min_p_finish_by": "p_finish_by",
+    "min_capacity_pct": "min_capacity_pct",
 }
 
 
@@ -75,19 +81,21 @@ def check_tolerance(summary: pd.DataFrame, risk: RiskTolerance, strategy: str) -
         if status == "inconclusive":
             needed = replications_needed(n, est, (high - low) / 2, limit)
         checks.append(FigureCheck(strategy, figure, key, est, low, high, float(limit), status, needed))
-    if "p_complete" in rows.index:
-        row = rows.loc["p_complete"]
+    for key, figure in LOWER.items():
+        if figure not in rows.index:
+            continue
+        row = rows.loc[figure]
         est, low, high, n = float(row["estimate"]), float(row["low"]), float(row["high"]), int(row["n"])
-        limit = risk.min_p_complete
+        limit = getattr(risk, key)
         if limit is None:  # unbounded, but a plan that never finishes can never pass
-            if est == 0:
-                checks.append(FigureCheck(strategy, "p_complete", "horizon", est, low, high, 0.0, "breach",
+            if key == "min_p_complete" and est == 0:
+                checks.append(FigureCheck(strategy, figure, "horizon", est, low, high, 0.0, "breach",
                                           lower_bound=True))
-        else:
-            status = "breach" if est < limit else "within" if low >= limit else "inconclusive"
-            needed = replications_needed(n, est, (high - low) / 2, limit) if status == "inconclusive" else None
-            checks.append(FigureCheck(strategy, "p_complete", "min_p_complete", est, low, high, float(limit), status,
-                                      needed, lower_bound=True))
+            continue
+        status = "breach" if est < limit else "within" if low >= limit else "inconclusive"
+        needed = replications_needed(n, est, (high - low) / 2, limit) if status == "inconclusive" else None
+        checks.append(FigureCheck(strategy, figure, key, est, low, high, float(limit), status, needed,
+                                  lower_bound=True))
     return checks
 
 
