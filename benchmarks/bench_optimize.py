@@ -20,7 +20,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results import write_results  # noqa: E402
-
 from upgradesim import api  # noqa: E402
 from upgradesim.optimize import optimize  # noqa: E402
 from upgradesim.optimize.front import OBJECTIVES  # noqa: E402
