@@ -24,7 +24,8 @@ if TYPE_CHECKING:  # pragma: no cover - types only
 
 __all__ = ["load", "validate", "Validation", "simulate", "compare", "check", "Comparison", "Check", "readiness",
            "judge", "logs_diff", "snapshot", "Snapshot", "drift", "Drift", "report", "what_if", "demand_from_store",
-           "sample_workspace", "SAMPLE_FOLDER", "what_if_changes", "what_if_controls", "optimize"]
+           "sample_workspace", "SAMPLE_FOLDER", "what_if_changes", "what_if_controls", "optimize",
+           "forecast"]
 
 PathLike = str | os.PathLike
 
@@ -196,6 +197,19 @@ def optimize(plan: PathLike | Plan, *, budget: int | None = None, seed: int = 0,
     loaded = load(plan, overlays)
     return search(loaded, budget=budget, seed=seed, workers=workers, scheduler=scheduler,
                   demand=demand_from_store(loaded, db), progress=progress, screen=screen, confirm=confirm)
+
+
+def forecast(plan: PathLike | Plan, log: PathLike, *, now: dt.datetime | None = None, strategy: str | None = None,
+             replications: int = 400, seed: int = 0, overlays=(), min_p_window: float | None = None):
+    """Forecast a rollout under way from its execution log (see :mod:`upgradesim.forecast`): the
+    decision (continue, pause, rollback, complete) with reasons, P(inside the open window), P(by
+    the deadline), the finish time's spread and the point of no return; a
+    :class:`upgradesim.forecast.Forecast` (``exit_code``, ``to_dict()``, ``to_frame()``)."""
+    from .forecast import forecast as run
+    from .forecast.forecast import MIN_P_WINDOW
+
+    return run(load(plan, overlays), log, now=now, strategy=strategy, replications=replications, seed=seed,
+               min_p_window=MIN_P_WINDOW if min_p_window is None else min_p_window)
 
 
 def what_if(plan: PathLike | Plan, strategy: str, *, changes: dict | None = None, strategy_changes: dict | None = None,

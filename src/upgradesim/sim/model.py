@@ -37,7 +37,8 @@ def streams(seed: np.random.SeedSequence) -> dict[str, np.random.Generator]:
 class Rollout(Inputs, Accounting):
     """One replication of one strategy on one prepared plan."""
 
-    def __init__(self, prep: Prepared, strategy, seed: np.random.SeedSequence, *, keep_events: bool = False):
+    def __init__(self, prep: Prepared, strategy, seed: np.random.SeedSequence, *, keep_events: bool = False,
+                 done: frozenset[int] = frozenset()):
         self.prep = prep
         self.plan = prep.plan
         self.strategy = strategy
@@ -76,6 +77,19 @@ class Rollout(Inputs, Accounting):
         self.manifested = False
         self.max_error_rate = 0.0
         self.pending_check = None  # this instant's error-rate check, once scheduled
+        self.done = done  # nodes upgraded before the run starts (a forecast of a rollout under way)
+        for k in sorted(done):
+            spec = prep.nodes[k]
+            reg = self.regions[spec.region]
+            self.where[k] = NEW
+            self.upgraded[k] = self.touched[k] = True
+            reg.old[spec.tier] -= 1
+            reg.new[spec.tier] += 1
+        mig = self.plan.migration
+        if done and mig is not None:  # a region whose migration tier is all upgraded has migrated
+            for reg in self.regions.values():
+                if mig.tier in reg.total and reg.new[mig.tier] == reg.total[mig.tier]:
+                    reg.migrated = True
 
     def expose(self) -> None:
         """The release meets production traffic: the defect clock starts."""
@@ -379,6 +393,8 @@ class Rollout(Inputs, Accounting):
     def run(self) -> dict:
         """Run to the end; returns the replication record (see ``records.REPLICATION_FIELDS``)."""
         self.start_archives()
+        if any(self.prep.nodes[k].tier in self.prep.defect_tiers for k in self.done):
+            self.expose()  # the release already meets production traffic
         if self.events is not None:  # the initial state, so that the trace alone gives every figure
             if self.defect:
                 self.log("release", "defect_present")

@@ -110,6 +110,8 @@ class PhasedModel(RollingModel):
 
     def execute(self, ro: Rollout, scope):
         waves = self._waves(ro, scope)
+        if ro.done:  # a forecast: waves already upgraded are over (their bake is the caller's)
+            waves = [w for w in waves if not self._upgraded(ro, *w)]
         for i, (regions, wave_scope) in enumerate(waves):
             ro.log("rollout", "wave_start", detail=str(i + 1))
             yield from RollingModel.execute(self, ro, wave_scope, regions=regions)
@@ -119,6 +121,12 @@ class PhasedModel(RollingModel):
                 yield from ro.bake(self.spec.bake_h)
                 if ro.stopped:
                     return
+
+    @staticmethod
+    def _upgraded(ro: Rollout, regions, wave_scope) -> bool:
+        ks = [s.k for s in ro.prep.nodes if (regions is None or s.region in regions)
+              and (wave_scope is None or s.k in wave_scope)]
+        return bool(ks) and all(ro.upgraded[k] for k in ks)
 
     def _waves(self, ro: Rollout, scope):
         if self.spec.waves:
@@ -155,8 +163,9 @@ class CanaryModel(StrategyModel):
             ks = [k for k in ro.prep.by_region_tier.get((region, tier), ()) if scope is None or k in scope]
             chosen = ks[: max(1, math.ceil(self.spec.fraction * len(ks) - 1e-9))] if ks else []
             canary.extend(chosen)
-            if chosen:
-                procs.append(env.process(ro.batch(region, chosen, estimate)))
+            todo = [k for k in chosen if not ro.upgraded[k]]  # all of them, unless forecasting
+            if todo:
+                procs.append(env.process(ro.batch(region, todo, estimate)))
         ro.log("rollout", "canary_start", detail=str(len(canary)))
         yield simpy.AllOf(env, procs)
         if ro.stopped:
