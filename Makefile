@@ -28,6 +28,10 @@ demo: $(STAMP)
 	$(RUN_GATE) $(BIN)/upgradesim readiness $(DEMO_DIR)/plan.yaml --db $(DEMO_DIR)/upgradesim.duckdb
 	$(BIN)/upgradesim compare $(DEMO_DIR)/plan.yaml --replications 1000 --seed 7 --workers 2 --db $(DEMO_DIR)/upgradesim.duckdb
 	$(RUN_GATE) $(BIN)/upgradesim check $(DEMO_DIR)/plan.yaml --replications 1000 --seed 7 --workers 2
+	$(BIN)/upgradesim optimize $(DEMO_DIR)/plan.yaml --budget 40 --seed 7 --workers 2 --emit-overlay $(DEMO_DIR)/optimized.yaml --plot $(DEMO_DIR)/front.png --db $(DEMO_DIR)/upgradesim.duckdb
+	$(RUN_GATE) $(BIN)/upgradesim check $(DEMO_DIR)/plan.yaml --overlay $(DEMO_DIR)/optimized.yaml --replications 1000 --seed 7 --workers 2
+	$(RUN_GATE) $(BIN)/upgradesim forecast $(DEMO_DIR)/plan.yaml --log $(DEMO_DIR)/forecast/clean.csv --now 2027-03-13T02:30:00Z --db $(DEMO_DIR)/upgradesim.duckdb
+	$(RUN_GATE) $(BIN)/upgradesim forecast $(DEMO_DIR)/plan.yaml --log $(DEMO_DIR)/forecast/troubled.csv --now 2027-03-13T02:30:00Z --db $(DEMO_DIR)/upgradesim.duckdb
 	$(RUN_GATE) $(BIN)/upgradesim judge backtest --db $(DEMO_DIR)/upgradesim.duckdb --plan $(DEMO_DIR)/plan.yaml --config $(DEMO_DIR)/judge.yaml --overlay $(DEMO_DIR)/judge-calibrated.yaml
 	$(RUN_GATE) $(BIN)/upgradesim judge --db $(DEMO_DIR)/upgradesim.duckdb --plan $(DEMO_DIR)/plan.yaml --config $(DEMO_DIR)/judge.yaml
 	$(RUN_GATE) $(BIN)/upgradesim logs-diff $(DEMO_DIR)/logs/app-before.log $(DEMO_DIR)/logs/app-after.log

@@ -295,3 +295,40 @@ def test_cli_exit_codes_json_and_watch(tmp_path):
     thread.join()
     docs = [json.loads(part) for part in res.output.replace("}\n{", "}\x00{").split("\x00")]
     assert [d["upgraded"] for d in docs] == [1, 2]
+
+
+def test_waves_already_upgraded_are_over_and_their_bake_is_waited(tmp_path):
+    def edit(d):
+        d["regions"] = [dict(d["regions"][0], name="eu", nodes={"app": 2}),
+                        dict(d["regions"][0], name="us", nodes={"app": 2})]
+        d["components"] = [{"name": "app", "tier": "app", "product": "shop", "version": "1"}]
+        d["tiers"] = {"app": {"capacity_rps": 100, "upgrade_min": 10}}
+        d["strategies"] = [{"name": "w", "kind": "phased", "waves": [["eu"], ["us"]], "batch_size": 2, "bake_h": 3}]
+        d["chosen_strategy"] = "w"
+        d["risk"] = {}
+    rows = [(0, "eu/app/001", "upgrade_start"), (0, "eu/app/002", "upgrade_start"),
+            (10, "eu/app/001", "upgrade_done"), (10, "eu/app/002", "upgrade_done")]
+    result = forecast(_plan(edit), _write(tmp_path, rows), now=T0 + dt.timedelta(minutes=70), replications=20)
+    assert result.bake_left_min == 180 - 60
+    # the second wave starts when the bake is over (minute 190) and takes about 10 minutes (the
+    # fixed 10 minutes became a lognormal of median 10 after two observations of 10)
+    assert abs(result.finish["p50"] - (T0 + dt.timedelta(minutes=200))) < dt.timedelta(minutes=2)
+    assert result.finish["p05"] > T0 + dt.timedelta(minutes=195)
+    assert result.decision == "continue"
+
+
+def test_the_sample_nights_clean_continues_troubled_stops(tmp_path):
+    from upgradesim import api
+    from upgradesim.sample.estate import sample_plan_path
+    from upgradesim.sample.executions import NOW, write_executions
+
+    plan = api.load(sample_plan_path())
+    clean_log, troubled_log = write_executions(tmp_path, plan)
+    now = dt.datetime.fromisoformat(NOW)
+    clean = forecast(plan, clean_log, now=now, replications=200)
+    troubled = forecast(plan, troubled_log, now=now, replications=200)
+    assert clean.decision == "continue"
+    assert troubled.decision in ("pause", "rollback")
+    assert troubled.p_deadline[2] < clean.p_deadline[1]  # the intervals do not even overlap
+    assert troubled.p_rollback[1] > clean.p_rollback[2]
+    assert clean.upgraded == 34 and troubled.upgraded == 24

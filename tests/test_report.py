@@ -34,6 +34,12 @@ def estate(tmp_path_factory):
         store.write_readiness(assess(plan, as_of=dt.date(2026, 11, 30), store=store))
         store.write_simulation(compare(plan, replications=12, seed=1))
         judge_telemetry(store, baseline=(None, plan.cutover_at), candidate=(plan.cutover_at, None))
+    from upgradesim import api
+    from upgradesim.sample.executions import NOW
+
+    api.optimize(files.plan, budget=8, seed=1, screen=10, confirm=30, db=db, progress=False)
+    api.forecast(files.plan, folder / "forecast" / "troubled.csv", now=dt.datetime.fromisoformat(NOW),
+                 replications=40, db=db)
     return folder, files.plan, db
 
 
@@ -59,7 +65,7 @@ def test_committed_notebooks_are_clean(name):
             assert "import" not in cell.source or re.search(r"from upgradesim import", cell.source)
 
 
-EXPECTED_IMAGES = {"readiness": 4, "rollout_strategy": 6, "post_upgrade": 4, "cab_pack": 1}  # order-api: 3 metrics
+EXPECTED_IMAGES = {"readiness": 4, "rollout_strategy": 7, "post_upgrade": 4, "cab_pack": 1, "forecast": 1}  # order-api: 3 metrics
 
 
 @pytest.mark.parametrize("name", list(REPORTS))
@@ -85,6 +91,10 @@ def test_each_report_renders(estate, name, tmp_path):
         assert "Verdict: Fail (candidate against the baseline, with the" in html
     if name == "rollout_strategy":
         assert "Recommended:" in html
+        assert "Recommended: point" in html and "(the plan&#39;s)" in html or "(the plan's)" in html
+    if name == "forecast":
+        assert "PAUSE at 2027-03-13T02:30:00+00:00" in html or "ROLLBACK at 2027-03-13T02:30:00+00:00" in html
+        assert "as planned" in html and "point of no return" in html
 
 
 def test_failing_notebook_names_the_cell_and_keeps_the_partial_notebook(estate, tmp_path):

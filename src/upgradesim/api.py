@@ -193,23 +193,41 @@ def optimize(plan: PathLike | Plan, *, budget: int | None = None, seed: int = 0,
     :class:`upgradesim.optimize.OptimizeResult` (``to_frame()``, ``to_dict()``, ``overlay(point)``).
     Raises :class:`upgradesim.optimize.Infeasible` when no design meets the policy."""
     from .optimize import optimize as search
+    from .plan import plan_hash
 
     loaded = load(plan, overlays)
-    return search(loaded, budget=budget, seed=seed, workers=workers, scheduler=scheduler,
-                  demand=demand_from_store(loaded, db), progress=progress, screen=screen, confirm=confirm)
+    result = search(loaded, budget=budget, seed=seed, workers=workers, scheduler=scheduler,
+                    demand=demand_from_store(loaded, db), progress=progress, screen=screen, confirm=confirm)
+    if db is not None:
+        from .store import Store
+
+        with Store(db) as store:
+            result.meta["run_id"] = store.write_optimize(result.to_dict(), plan_hash(loaded))
+    return result
 
 
 def forecast(plan: PathLike | Plan, log: PathLike, *, now: dt.datetime | None = None, strategy: str | None = None,
-             replications: int = 400, seed: int = 0, overlays=(), min_p_window: float | None = None):
+             replications: int = 400, seed: int = 0, overlays=(), min_p_window: float | None = None,
+             db: PathLike | None = None):
     """Forecast a rollout under way from its execution log (see :mod:`upgradesim.forecast`): the
     decision (continue, pause, rollback, complete) with reasons, P(inside the open window), P(by
     the deadline), the finish time's spread and the point of no return; a
-    :class:`upgradesim.forecast.Forecast` (``exit_code``, ``to_dict()``, ``to_frame()``)."""
+    :class:`upgradesim.forecast.Forecast` (``exit_code``, ``to_dict()``, ``to_frame()``). With
+    ``db`` the forecast and its burn-down are stored for the forecast report."""
     from .forecast import forecast as run
     from .forecast.forecast import MIN_P_WINDOW
+    from .plan import plan_hash
 
-    return run(load(plan, overlays), log, now=now, strategy=strategy, replications=replications, seed=seed,
-               min_p_window=MIN_P_WINDOW if min_p_window is None else min_p_window)
+    loaded = load(plan, overlays)
+    result = run(loaded, log, now=now, strategy=strategy, replications=replications, seed=seed,
+                 min_p_window=MIN_P_WINDOW if min_p_window is None else min_p_window)
+    if db is not None:
+        from .store import Store
+
+        burn = result.burn_down.to_dict("records") if result.burn_down is not None else []
+        with Store(db) as store:
+            result.stored_as = store.write_forecast(result.to_dict(), plan_hash(loaded), burn)
+    return result
 
 
 def what_if(plan: PathLike | Plan, strategy: str, *, changes: dict | None = None, strategy_changes: dict | None = None,
@@ -410,7 +428,8 @@ SAMPLE_FOLDER = "upgradesim-sample"
 
 def sample_workspace(folder: PathLike = SAMPLE_FOLDER, *, replications: int = 200) -> tuple[Path, Path]:
     """The bundled sample estate in ``folder``, with a store that holds everything the reports
-    read (telemetry and baselines, readiness, a strategy comparison, a verdict); made on first use
+    read (telemetry and baselines, readiness, a strategy comparison, a verdict, a small optimize
+    front and a forecast of the troubled sample night); made on first use
     and reused after. Returns (plan path, store path). A notebook run with empty paths uses it."""
     from .sample import write_sample
     from .store import Store
@@ -430,6 +449,12 @@ def sample_workspace(folder: PathLike = SAMPLE_FOLDER, *, replications: int = 20
         readiness(plan_path, db=partial)
         compare(plan_path, replications=replications, seed=7, db=partial, progress=False)
         judge(partial, plan=plan_path, config=folder / "judge.yaml" if (folder / "judge.yaml").exists() else None)
+        # a small search and the troubled night's forecast, for the rollout-strategy and forecast reports
+        optimize(plan_path, budget=16, seed=7, screen=20, confirm=100, db=partial, progress=False)
+        from .sample.executions import NOW
+
+        forecast(plan_path, folder / "forecast" / "troubled.csv", now=dt.datetime.fromisoformat(NOW),
+                 replications=100, db=partial)
         key = Path(f"{partial}.key")
         if key.exists():
             key.rename(f"{db}.key")

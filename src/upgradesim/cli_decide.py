@@ -24,7 +24,7 @@ from .cli import _emit, _user_errors, cli
 @click.option("--overlay", "overlays", type=click.Path(dir_okay=False, path_type=Path), multiple=True,
               help="A plan overlay merged over PLAN; repeatable.")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="A store whose telemetry gives regions' traffic.")
+              help="Store the front here (for the rollout-strategy report); its telemetry gives regions' traffic.")
 @click.option("--emit-overlay", "emit", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a plan overlay that makes a point of the front the chosen strategy.")
 @click.option("--point", type=click.IntRange(1), default=None, help="The point --emit-overlay writes (default: recommended).")
@@ -81,6 +81,8 @@ def optimize(plan: Path, budget, seed, workers, scheduler, screen, confirm, over
              f"{result.meta['replications_screen']} replications each), {len(result.points)} on the front confirmed "
              f"with {result.meta['replications_confirm']}, {result.meta['seconds']:g} s"]
     lines += [f"wrote {w}" for w in written]
+    if result.meta.get("run_id"):
+        lines.append(f"stored optimize run {result.meta['run_id']}")
     _emit(as_json, json.loads(json.dumps(doc, default=str)), lines)
 
 
@@ -128,13 +130,15 @@ def _forecast_lines(result) -> list[str]:
               help="Pause when the work planned to fit the open window now fits with a lower probability.")
 @click.option("--overlay", "overlays", type=click.Path(dir_okay=False, path_type=Path), multiple=True,
               help="A plan overlay merged over PLAN; repeatable.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Store each forecast (for the forecast report).")
 @click.option("--watch", is_flag=True, help="Forecast again whenever the log grows (Ctrl-C stops).")
 @click.option("--interval", type=click.FloatRange(0.05), default=30.0, show_default=True,
               help="With --watch: seconds between looks at the log.")
 @click.option("--rounds", type=click.IntRange(1), default=None, help="With --watch: stop after this many forecasts.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON document (one per forecast with --watch).")
 @_user_errors
-def forecast(plan: Path, log: Path, now, strategy, replications, seed, min_p_window, overlays, watch, interval,
+def forecast(plan: Path, log: Path, now, strategy, replications, seed, min_p_window, overlays, db, watch, interval,
              rounds, as_json: bool) -> None:
     """Forecast a rollout under way: continue (exit 0), pause at the next batch boundary (2) or
     roll back now (3), with P(inside the open window), P(by the deadline), the finish time and the
@@ -153,8 +157,9 @@ def forecast(plan: Path, log: Path, now, strategy, replications, seed, min_p_win
 
     def once():
         result = api.forecast(loaded, log, now=fixed, strategy=strategy, replications=replications, seed=seed,
-                              min_p_window=min_p_window)
-        _emit(as_json, result.to_dict(), _forecast_lines(result))
+                              min_p_window=min_p_window, db=db)
+        lines = _forecast_lines(result) + ([f"stored forecast {result.stored_as}"] if result.stored_as else [])
+        _emit(as_json, result.to_dict() | ({"forecast_id": result.stored_as} if result.stored_as else {}), lines)
         return result
 
     if not watch:

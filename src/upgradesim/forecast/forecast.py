@@ -36,6 +36,7 @@ __all__ = ["forecast", "MIN_P_WINDOW", "FAILURE_RATIO", "DEFAULT_MAX_P_ROLLBACK"
 
 MIN_P_WINDOW = 0.8  # below this chance of finishing in the open window: pause at the next batch boundary
 FAILURE_RATIO = 2.0  # failures running at more than twice the plan's rate (and 2 or more seen): pause
+BURN_DOWN_PATHS = 50  # replications whose events give the burn-down
 DEFAULT_MAX_P_ROLLBACK = 0.5  # without risk.max_p_rollback: roll back when the rest more likely fails than not
 SUPPORTED = ("rolling", "phased", "canary")
 
@@ -53,6 +54,10 @@ class _Waiting:
             if self.gate and not ro.stopped and ro.defect and ro.manifested:
                 ro.trigger("canary_gate")
         yield from self.inner.run(ro)
+
+
+def _t(value: dt.datetime) -> str:
+    return value.replace(microsecond=0).isoformat()
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -86,12 +91,12 @@ def forecast(plan: Plan, log_path, *, now: dt.datetime | None = None, strategy: 
             "posteriors": list(posteriors.values())}
     if log.rollback is not None:
         return Forecast(**base, decision="rollback", reasons=[
-            f"a rollback trigger fired at {log.rollback.ts.isoformat()} (log line {log.rollback.line}"
+            f"a rollback trigger fired at {_t(log.rollback.ts)} (log line {log.rollback.line}"
             + (f": {log.rollback.detail}" if log.rollback.detail else "") + "): finish rolling back"])
     if len(done) == prep0.n:
         last = max(log.done.values())
         return Forecast(**base, decision="complete", finished_at=last,
-                        reasons=[f"every node is upgraded (the last at {last.isoformat()}): nothing left to forecast"])
+                        reasons=[f"every node is upgraded (the last at {_t(last)}): nothing left to forecast"])
     inner_name, wait_min, gate = _remaining(plan, spec, prep0, log, done, now)
     planned = _future_plan(plan, now, None, start)
     future = _future_plan(plan, now, posteriors, start)
@@ -161,10 +166,14 @@ def _future_plan(plan: Plan, now: dt.datetime, posteriors, start: dt.datetime) -
 def _figures(plan: Plan, prep, runner, done, now, original: Plan, replications: int, seed: int) -> dict:
     """Simulate the remaining work; the figures the decision reads, with 95% intervals."""
     root = np.random.SeedSequence(seed)
-    records = []
+    records, paths = [], []
     for i in range(replications):
-        ro = Rollout(prep, runner, np.random.SeedSequence(root.entropy, spawn_key=(i,)), done=done)
+        ro = Rollout(prep, runner, np.random.SeedSequence(root.entropy, spawn_key=(i,)), done=done,
+                     keep_events=i < BURN_DOWN_PATHS)
         records.append(ro.run())
+        if ro.events is not None:
+            paths.append([(at, -1 if e == "upgrade_done" else 1) for _, e, at, _, _ in ro.events
+                          if e in ("upgrade_done", "reverted")])
     reps = pd.DataFrame.from_records(records, columns=[c for c in REPLICATION_FIELDS
                                                        if c not in ("strategy", "replication", "seed")])
     n = len(reps)
@@ -176,7 +185,7 @@ def _figures(plan: Plan, prep, runner, done, now, original: Plan, replications: 
     deadline = original.risk.finish_by_utc or (original.calendar.start_utc
                                                + dt.timedelta(days=original.calendar.horizon_days))
     dl_min = (deadline - now).total_seconds() / 60
-    out = {"reps": reps, "windows": windows, "window_end": window_end, "deadline": deadline,
+    out = {"reps": reps, "burn_down": _burn_down(paths, prep.n - len(done)), "windows": windows, "window_end": window_end, "deadline": deadline,
            "p_window": (wilson(int((ok & (reps["finished_at_min"] <= window_end + 1e-9)).sum()), n)
                         if window_end is not None else None),
            "p_deadline": wilson(int((ok & (reps["finished_at_min"] <= dl_min + 1e-9)).sum()), n),
@@ -218,6 +227,23 @@ def rollback_minutes_now(plan: Plan, prep, model, done, region: str) -> float:
     return total
 
 
+def _burn_down(paths: list[list[tuple[float, int]]], left: int, points: int = 200) -> pd.DataFrame:
+    """Nodes left to upgrade over the coming minutes: the 10th, 50th and 90th percentile of the
+    first :data:`BURN_DOWN_PATHS` replications (a node reverted by a rollback counts again)."""
+    end = max((at for path in paths for at, _ in path), default=0.0)
+    grid = np.linspace(0.0, max(end, 1.0), points)
+    rows = np.empty((len(paths), points))
+    for i, path in enumerate(paths):
+        times = np.array([at for at, _ in path]) if path else np.zeros(0)
+        steps = np.cumsum([d for _, d in path]) if path else np.zeros(0)
+        idx = np.searchsorted(times, grid, side="right")
+        rows[i] = left + np.concatenate([[0.0], steps])[idx]
+    if not paths:
+        rows = np.full((1, points), float(left))
+    return pd.DataFrame({"minute": grid, "p10": np.percentile(rows, 10, axis=0),
+                         "p50": np.percentile(rows, 50, axis=0), "p90": np.percentile(rows, 90, axis=0)})
+
+
 def _judge(base, future, prep, model, sims, done, now, plan, posteriors, min_p_window, wait_min) -> Forecast:
     """The decision: roll back now, pause at the next batch boundary, or continue, with reasons."""
     post, planned = sims["now"], sims["planned"]
@@ -237,23 +263,23 @@ def _judge(base, future, prep, model, sims, done, now, plan, posteriors, min_p_w
             decision = "rollback"
             reasons.append(f"P(rollback) of the remaining work is {p_rb:.2f} > {limit:g} (planned "
                            f"{planned['p_rollback'][0]:.2f}) and a rollback still fits the window"
-                           + (f" (point of no return {point.isoformat()})" if point else ""))
+                           + (f" (point of no return {_t(point)})" if point else ""))
         else:
             decision = "pause"
             reasons.append(f"P(rollback) of the remaining work is {p_rb:.2f} > {limit:g}, but a rollback no longer "
-                           f"ends inside the window (point of no return was {point.isoformat()}): stop at the next "
+                           f"ends inside the window (point of no return was {_t(point)}): stop at the next "
                            "batch boundary")
     pw, pw0 = post["p_window"], planned["p_window"]
     if pw is not None and pw0 is not None and pw0[0] >= min_p_window > pw[0]:
         decision = "pause" if decision == "continue" else decision
         reasons.append(f"the remaining work was planned to finish inside the open window (until "
-                       f"{at(post['window_end']).isoformat()}, P = {pw0[0]:.2f}) but now does with P = {pw[0]:.2f} "
+                       f"{_t(at(post['window_end']))}, P = {pw0[0]:.2f}) but now does with P = {pw[0]:.2f} "
                        f"< {min_p_window:g}: stop at the next batch boundary")
     need = plan.risk.min_p_finish_by
     pd_, pd0 = post["p_deadline"][0], planned["p_deadline"][0]
     if (need is not None and pd_ < need) or (need is None and pd_ < 0.5 <= pd0):
         decision = "pause" if decision == "continue" else decision
-        reasons.append(f"P(finished by {post['deadline'].isoformat()}) is {pd_:.2f} (planned {pd0:.2f})"
+        reasons.append(f"P(finished by {_t(post['deadline'])}) is {pd_:.2f} (planned {pd0:.2f})"
                        + (f" < {need:g}" if need is not None else "") + ": re-plan the rest")
     for p in posteriors:
         p = posteriors[p]
@@ -270,5 +296,5 @@ def _judge(base, future, prep, model, sims, done, now, plan, posteriors, min_p_w
                     p_window=pw, window_end=at(post["window_end"]) if post["window_end"] is not None else None,
                     p_deadline=post["p_deadline"], deadline=post["deadline"], finish=post["finish"],
                     p_rollback=post["p_rollback"], point_of_no_return=point, point_by_region=pnr,
-                    bake_left_min=wait_min, replications_frame=post["reps"],
+                    bake_left_min=wait_min, replications_frame=post["reps"], burn_down=post["burn_down"],
                     planned={k: planned[k] for k in ("p_window", "p_deadline", "p_rollback", "finish")})

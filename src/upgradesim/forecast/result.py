@@ -48,6 +48,8 @@ class Forecast:
     finished_at: dt.datetime | None = None
     planned: dict = field(default_factory=dict)  # the same figures with the plan's own parameters
     replications_frame: pd.DataFrame | None = None
+    burn_down: pd.DataFrame | None = None  # minute from now -> nodes left (p10, p50, p90)
+    stored_as: str | None = None  # the forecast id in a store
 
     @property
     def exit_code(self) -> int:

@@ -65,6 +65,8 @@ MISSING = {
     "simulation": "upgradesim compare {plan} --db {db}",
     "verdict": "upgradesim judge --db {db} --plan {plan}",
     "telemetry": "upgradesim ingest FILES --db {db}",
+    "optimize": "upgradesim optimize {plan} --db {db}",
+    "forecast": "upgradesim forecast {plan} --log EXECUTION_LOG --db {db}",
 }
 
 
@@ -74,14 +76,25 @@ def missing_note(ctx: ReportContext, what: str) -> str:
     return f"No {what} is stored in {ctx.db_path}. To fill it: `{command}` (or `upgradesim report all`)."
 
 
+def _stored(method: str):
+    """A loader of a stored decision document (the newest, or ``run_id``)."""
+    def load(plan, db: str, run_id: str = ""):
+        from ..store import Store
+
+        with Store(db, read_only=True) as store:
+            return getattr(store, method)(run_id or None)
+    return load
+
+
 def fetch(ctx: ReportContext, what: str, **kwargs):
-    """The stored ``what`` (readiness or simulation) for a report, or None after saying on the page
+    """The stored ``what`` (readiness, simulation, optimize or forecast) for a report, or None after saying on the page
     what is missing and which command fills it; a result of another plan version is marked STALE."""
     from ..errors import StoreError
     from .data import readiness_data, rollout_data
     from .display import say
 
-    loader = {"readiness": readiness_data, "simulation": rollout_data}[what]
+    loader = {"readiness": readiness_data, "simulation": rollout_data, "optimize": _stored("optimize_run"),
+              "forecast": _stored("forecast_run")}[what]
     if not ctx.db_path.exists():
         say(missing_note(ctx, what), strong=True)
         return None
@@ -90,8 +103,12 @@ def fetch(ctx: ReportContext, what: str, **kwargs):
     except StoreError:
         say(missing_note(ctx, what), strong=True)
         return None
-    stored = data.run.get("plan_hash", "") if what == "readiness" else data.meta.get("plan_hash", "")
-    note = stale_note(ctx, str(stored or ""), "readiness assessment" if what == "readiness" else "simulation")
+    if what in ("optimize", "forecast"):
+        stored = data.get("plan_hash", "")
+    else:
+        stored = data.run.get("plan_hash", "") if what == "readiness" else data.meta.get("plan_hash", "")
+    words = {"readiness": "readiness assessment", "optimize": "optimize front"}
+    note = stale_note(ctx, str(stored or ""), words.get(what, what))
     if note:
         say(note, strong=True)
     return data

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["front_figure", "plot_front"]
+__all__ = ["front_figure", "plot_front", "front_frame", "forecast_figure", "forecast_table"]
 
 
 def front_figure(frame):
@@ -50,3 +50,65 @@ def plot_front(result, path: str | Path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def front_frame(doc: dict):
+    """A stored optimize document (``OptimizeResult.to_dict()``) as the frame ``to_frame()`` gives."""
+    import pandas as pd
+
+    own = {k: v for k, v in doc["plan_strategy"].items() if k != "checks"}
+    own["design"] = f"{own.get('strategy', own['design'])} (the plan's)"
+    rows = [own] + [{k: v for k, v in p.items() if k != "checks"} for p in doc["front"]]
+    return pd.DataFrame(rows)
+
+
+def forecast_figure(doc: dict):
+    """The burn-down of a stored forecast: nodes left over the coming hours (median, 10-90% fan),
+    with the open window's end, the point of no return and the deadline."""
+    import datetime as dt
+
+    import matplotlib
+
+    if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    now = dt.datetime.fromisoformat(doc["now"])
+    burn = pd.DataFrame(doc.get("remaining") or [])
+    fig, ax = plt.subplots(figsize=(9, 4.5), layout="constrained")
+    if len(burn):
+        hours = burn["minute"] / 60
+        ax.fill_between(hours, burn["p10"], burn["p90"], color="#0072b2", alpha=0.25, label="10-90% of replications")
+        ax.plot(hours, burn["p50"], color="#0072b2", label="median")
+    marks = (("window_end", "end of the open window", "#e69f00"), ("point_of_no_return", "point of no return", "#c0392b"),
+             ("deadline", "deadline", "#555555"))
+    span = float(burn["minute"].max() / 60) if len(burn) else 24.0
+    for key, label, colour in marks:
+        if doc.get(key):
+            h = (dt.datetime.fromisoformat(doc[key]) - now).total_seconds() / 3600
+            if -span <= h <= span * 1.05:
+                ax.axvline(h, color=colour, linestyle="--", label=f"{label} ({doc[key][:16].replace('T', ' ')})")
+    ax.set_xlabel(f"hours from now ({doc['now'][:16].replace('T', ' ')} UTC)")
+    ax.set_ylabel("nodes left to upgrade")
+    ax.set_title(f"Forecast: {doc['decision'].upper()} - nodes left, {doc['upgraded']} of {doc['nodes']} done")
+    ax.legend(loc="upper right")
+    return fig
+
+
+def forecast_table(doc: dict):
+    """The forecast's figures beside the plan's own (as planned), in words."""
+    import pandas as pd
+
+    def p(t):
+        return "n/a" if not t else f"{t['estimate']:.2f} [{t['low']:.2f}, {t['high']:.2f}]"
+
+    planned = doc.get("planned") or {}
+    rows = [
+        ("P(finished inside the open window)", p(doc.get("p_window")), p(planned.get("p_window"))),
+        (f"P(finished by {str(doc.get('deadline'))[:10]})", p(doc.get("p_deadline")), p(planned.get("p_deadline"))),
+        ("P(rollback) of the remaining work", p(doc.get("p_rollback")), p(planned.get("p_rollback"))),
+        ("median finish", (doc.get("finish") or {}).get("p50", "n/a"), (planned.get("finish") or {}).get("p50", "n/a")),
+        ("point of no return", doc.get("point_of_no_return") or "none", ""),
+    ]
+    return pd.DataFrame(rows, columns=["figure", "now (from the log)", "as planned"])

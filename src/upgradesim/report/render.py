@@ -22,6 +22,7 @@ REPORTS: dict[str, dict[str, str]] = {
     "rollout_strategy": {"plan_path": "", "db_path": "", "run_id": ""},
     "post_upgrade": {"plan_path": "", "db_path": "", "verdict_id": "", "logs_before": "", "logs_after": ""},
     "cab_pack": {"plan_path": "", "db_path": ""},
+    "forecast": {"plan_path": "", "db_path": "", "forecast_id": ""},
 }
 
 

@@ -76,7 +76,10 @@ def write_sample(
     judge_file = folder / "judge.yaml"
     judge_file.write_text(JUDGE_YAML)
     governance = write_governance(folder, plan, seed=seed)
-    return SampleFiles(plan_file, tuple(paths), len(frame), (*logs, judge_file, *governance))
+    from .executions import write_executions
+
+    executions = write_executions(folder, plan)
+    return SampleFiles(plan_file, tuple(paths), len(frame), (*logs, judge_file, *governance, *executions))
 
 
 JUDGE_YAML = """\

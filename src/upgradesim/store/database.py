@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, StoreError
+from .decisions import DecisionQueries
 from .governance import GovernanceQueries
 from .ingest import IngestReport, WideMapping, ingest_files
 from .schema import DDL, MIGRATIONS, SCHEMA_VERSION, TABLES
@@ -51,7 +52,7 @@ def parse_window(text: str | None, what: str = "--window") -> Window:
     return (out[0], out[1])
 
 
-class Store(GovernanceQueries):
+class Store(GovernanceQueries, DecisionQueries):
     """One DuckDB file with a documented schema (see :mod:`upgradesim.store.schema`).
 
     Examples

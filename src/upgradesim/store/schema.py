@@ -6,7 +6,7 @@ from ..sim.records import EVENT_FIELDS, REPLICATION_FIELDS, SUMMARY_FIELDS
 
 __all__ = ["SCHEMA_VERSION", "TABLES", "DDL", "MIGRATIONS", "data_dictionary"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # version -> statements that bring a store of that version to the next one (run in one transaction,
 # after a copy of the file is kept beside it)
@@ -23,6 +23,8 @@ MIGRATIONS: dict[int, list[str]] = {
     # cost of a strategy: rollback work and the priced node-hours (stored runs before schema 4: NULL)
     3: [f'ALTER TABLE sim_replications ADD COLUMN "{c}" DOUBLE' for c in ("rollback_node_hours", "cost_node_hours",
                                                                           "cost")],
+    # decisions: optimize fronts and forecasts (new tables; created below from TABLES)
+    4: [],
 }
 
 _SIM_TYPES = {
@@ -202,6 +204,21 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
         "outcome": ("VARCHAR", "ok, failed, rolled_back, ..."), "details": ("VARCHAR", "JSON"),
         "prev_hash": ("VARCHAR", "hash of the previous record"),
         "hash": ("VARCHAR", "HMAC-SHA256, keyed with the store key, of prev_hash and this record"),
+    },
+    "optimize_runs": {
+        "run_id": ("VARCHAR PRIMARY KEY", "uuid"), "created_at": ("TIMESTAMPTZ", ""),
+        "plan_name": ("VARCHAR", ""), "plan_hash": ("VARCHAR", "sha256 of the validated plan"),
+        "seed": ("UBIGINT", "root seed"), "budget": ("INTEGER", "designs screened"),
+        "recommended": ("INTEGER", "the recommended point of the front"),
+        "document": ("VARCHAR", "JSON: the front, the plan's strategy on it, meta (OptimizeResult.to_dict)"),
+    },
+    "forecast_runs": {
+        "forecast_id": ("VARCHAR PRIMARY KEY", "uuid"), "created_at": ("TIMESTAMPTZ", ""),
+        "plan_name": ("VARCHAR", ""), "plan_hash": ("VARCHAR", "sha256 of the validated plan"),
+        "change_id": ("VARCHAR", ""), "now": ("TIMESTAMPTZ", "the moment forecast"),
+        "decision": ("VARCHAR", "continue, pause, rollback or complete"),
+        "document": ("VARCHAR", "JSON: figures and reasons (Forecast.to_dict)"),
+        "remaining": ("VARCHAR", "JSON: nodes left at each simulated minute, for the burn-down"),
     },
     "upgrade_history": {
         "change_id": ("VARCHAR", ""), "started_at": ("TIMESTAMPTZ", ""), "finished_at": ("TIMESTAMPTZ", ""),

@@ -1,0 +1,56 @@
+"""The store's decision tables: optimize fronts and live forecasts, each a JSON document with the
+plan it was computed from. A mixin of :class:`~upgradesim.store.Store`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+__all__ = ["DecisionQueries"]
+
+
+class DecisionQueries:
+    """Write and read optimize and forecast results (SQL stays in the store package)."""
+
+    def write_optimize(self, doc: dict, plan_hash: str) -> str:
+        run_id = str(uuid.uuid4())
+        meta = doc.get("meta", {})
+        with self.transaction():
+            self.con.execute("INSERT INTO optimize_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+                run_id, dt.datetime.now(dt.UTC), doc.get("plan"), plan_hash, int(meta.get("seed", 0)),
+                int(meta.get("budget", 0)), int(doc.get("recommended", 0)), json.dumps(doc, default=str)])
+        return run_id
+
+    def optimize_run(self, run_id: str | None = None) -> dict:
+        """The stored front (the newest by default) with ``run_id``, ``plan_hash``, ``created_at``."""
+        run_id = run_id or self._newest("optimize_runs", "run_id", "no optimize results stored (run optimize --db)")
+        row = self.con.execute("SELECT plan_hash, created_at, document FROM optimize_runs WHERE run_id = ?",
+                               [run_id]).fetchone()
+        if row is None:
+            from ..errors import StoreError
+
+            raise StoreError(f"{self.path}: no optimize run {run_id!r}")
+        return json.loads(row[2]) | {"run_id": run_id, "plan_hash": row[0], "created_at": row[1]}
+
+    def write_forecast(self, doc: dict, plan_hash: str, remaining: list | None = None) -> str:
+        forecast_id = str(uuid.uuid4())
+        with self.transaction():
+            self.con.execute("INSERT INTO forecast_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+                forecast_id, dt.datetime.now(dt.UTC), doc.get("plan"), plan_hash, doc.get("change_id"),
+                dt.datetime.fromisoformat(doc["now"]), doc.get("decision"), json.dumps(doc, default=str),
+                json.dumps(remaining or [])])
+        return forecast_id
+
+    def forecast_run(self, forecast_id: str | None = None) -> dict:
+        """The stored forecast (the newest by default), with its burn-down paths."""
+        forecast_id = forecast_id or self._newest("forecast_runs", "forecast_id",
+                                                  "no forecast stored (run forecast --db)")
+        row = self.con.execute("SELECT plan_hash, created_at, document, remaining FROM forecast_runs "
+                               "WHERE forecast_id = ?", [forecast_id]).fetchone()
+        if row is None:
+            from ..errors import StoreError
+
+            raise StoreError(f"{self.path}: no forecast {forecast_id!r}")
+        return json.loads(row[2]) | {"forecast_id": forecast_id, "plan_hash": row[0], "created_at": row[1],
+                                     "remaining": json.loads(row[3])}
