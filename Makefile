@@ -30,6 +30,15 @@ demo: $(STAMP)
 	$(RUN_GATE) $(BIN)/upgradesim check $(DEMO_DIR)/plan.yaml --replications 1000 --seed 7 --workers 2
 	$(BIN)/upgradesim optimize $(DEMO_DIR)/plan.yaml --budget 40 --seed 7 --workers 2 --emit-overlay $(DEMO_DIR)/optimized.yaml --plot $(DEMO_DIR)/front.png --db $(DEMO_DIR)/upgradesim.duckdb
 	$(RUN_GATE) $(BIN)/upgradesim check $(DEMO_DIR)/plan.yaml --overlay $(DEMO_DIR)/optimized.yaml --replications 1000 --seed 7 --workers 2
+	for spec in regression-previous.xml@regression@staging regression.xml@regression@staging \
+	    uat-business-owner.yaml@uat@staging uat-qa-lead.yaml@uat@staging restore-drill.yaml@dr_drill@staging \
+	    training.csv@training@staging performance-prod.csv@performance@prod@2027-02-15T10:00:00Z \
+	    performance-staging.csv@performance@staging@2027-02-27T16:00:00Z; do \
+	  set -- $$(echo $$spec | tr '@' ' '); \
+	  $(BIN)/upgradesim evidence add $(DEMO_DIR)/evidence/$$1 --kind $$2 --env $$3 $${4:+--at $$4} \
+	    --change CHG-2027-0142 --plan $(DEMO_DIR)/plan.yaml --db $(DEMO_DIR)/upgradesim.duckdb || exit 1; \
+	done
+	$(RUN_GATE) $(BIN)/upgradesim evidence check $(DEMO_DIR)/plan.yaml --stage staging --as-of 2027-03-05T12:00:00Z --db $(DEMO_DIR)/upgradesim.duckdb
 	$(RUN_GATE) $(BIN)/upgradesim forecast $(DEMO_DIR)/plan.yaml --log $(DEMO_DIR)/forecast/clean.csv --now 2027-03-13T02:30:00Z --db $(DEMO_DIR)/upgradesim.duckdb
 	$(RUN_GATE) $(BIN)/upgradesim forecast $(DEMO_DIR)/plan.yaml --log $(DEMO_DIR)/forecast/troubled.csv --now 2027-03-13T02:30:00Z --db $(DEMO_DIR)/upgradesim.duckdb
 	$(RUN_GATE) $(BIN)/upgradesim judge backtest --db $(DEMO_DIR)/upgradesim.duckdb --plan $(DEMO_DIR)/plan.yaml --config $(DEMO_DIR)/judge.yaml --overlay $(DEMO_DIR)/judge-calibrated.yaml

@@ -376,6 +376,7 @@ def _as_of(text: str | None):
 
 # the verb families register themselves on the group above
 from . import cli_decide as _cli_decide  # noqa: E402,F401
+from . import cli_evidence as _cli_evidence  # noqa: E402,F401
 from . import cli_governance as _cli_governance  # noqa: E402,F401
 from . import cli_telemetry as _cli_telemetry  # noqa: E402,F401
 

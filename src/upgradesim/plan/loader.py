@@ -198,6 +198,23 @@ def _cross_checks(data: dict, lines: dict[Path_, int], source: str) -> list[Prob
             if tiers and isinstance(tier, str) and tier not in tiers:
                 unknown(("strategies", i, "batch_sizes", tier), tier, tiers, "tier")
     problems.extend(_search_checks(data, lines, source, tiers, regions, add, unknown))
+    for i, probe in _items(data.get("probes")):
+        if isinstance(probe.get("component"), str) and probe["component"] not in components:
+            unknown(("probes", i, "component"), probe["component"], components, "component")
+    names = [p.get("name") for _, p in _items(data.get("probes"))]
+    for i, name in enumerate(names):
+        if isinstance(name, str) and names.index(name) != i:
+            add(("probes", i, "name"), name, f"duplicate probe name (first at probes[{names.index(name)}])")
+    for i, env in _items(data.get("environments")):
+        for tier in _section(env, "nodes"):
+            if tiers and isinstance(tier, str) and tier not in tiers:
+                unknown(("environments", i, "nodes", tier), tier, tiers, "tier")
+        for comp in _section(env, "versions"):
+            if isinstance(comp, str) and comp not in components:
+                unknown(("environments", i, "versions", comp), comp, components, "component")
+        for j, name in _names(env.get("regions")):
+            if name not in regions:
+                unknown(("environments", i, "regions", j), name, regions, "region")
     if isinstance(data.get("regions"), list) and data["regions"] and nodes_total == 0:
         add(("regions",), None, "the fleet has no nodes", has_value=False)
     return problems

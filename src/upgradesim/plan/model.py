@@ -43,6 +43,7 @@ from .distributions import (  # noqa: F401
     SpanOrZero,
     Triangular,
 )
+from .evidence import Environment, Integration, Probe, Stage
 from .risk import RiskTolerance  # noqa: F401 - part of the plan model
 from .search import SearchSpace
 from .strategies import (  # noqa: F401
@@ -150,6 +151,7 @@ class Component(_Frozen):
     tls_versions: tuple[Literal["1.0", "1.1", "1.2", "1.3"], ...] = ()
     auth_mechanisms: tuple[str, ...] = ()
     uses_features: tuple[str, ...] = ()
+    integration: Integration | None = None  # a third-party integration: its fallback and contract test
 
 
 class Workflow(_Frozen):
@@ -439,6 +441,9 @@ class Plan(_Frozen):
     risk: RiskTolerance = RiskTolerance()
     cost: Cost = Cost()
     optimize: SearchSpace | None = None  # the design space `upgradesim optimize` searches
+    evidence: dict[Name, Stage] = {}  # stage -> the evidence it needs (`upgradesim evidence check`)
+    probes: tuple[Probe, ...] = ()  # health checks (`upgradesim probe`)
+    environments: tuple[Environment, ...] = ()  # staging and others, for `upgradesim parity`
     chosen_strategy: Name | None = None
     roles: Roles | None = None
     cutover_at: dt.datetime | None = None  # separates baseline from post-upgrade telemetry

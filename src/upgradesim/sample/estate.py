@@ -79,7 +79,10 @@ def write_sample(
     from .executions import write_executions
 
     executions = write_executions(folder, plan)
-    return SampleFiles(plan_file, tuple(paths), len(frame), (*logs, judge_file, *governance, *executions))
+    from .evidence import write_evidence
+
+    evidence = write_evidence(folder)
+    return SampleFiles(plan_file, tuple(paths), len(frame), (*logs, judge_file, *governance, *executions, *evidence))
 
 
 JUDGE_YAML = """\

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..errors import DataError, StoreError
 from .decisions import DecisionQueries
+from .evidence import EvidenceQueries
 from .governance import GovernanceQueries
 from .ingest import IngestReport, WideMapping, ingest_files
 from .schema import DDL, MIGRATIONS, SCHEMA_VERSION, TABLES
@@ -52,7 +53,7 @@ def parse_window(text: str | None, what: str = "--window") -> Window:
     return (out[0], out[1])
 
 
-class Store(GovernanceQueries, DecisionQueries):
+class Store(GovernanceQueries, DecisionQueries, EvidenceQueries):
     """One DuckDB file with a documented schema (see :mod:`upgradesim.store.schema`).
 
     Examples

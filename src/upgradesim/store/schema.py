@@ -23,7 +23,8 @@ MIGRATIONS: dict[int, list[str]] = {
     # cost of a strategy: rollback work and the priced node-hours (stored runs before schema 4: NULL)
     3: [f'ALTER TABLE sim_replications ADD COLUMN "{c}" DOUBLE' for c in ("rollback_node_hours", "cost_node_hours",
                                                                           "cost")],
-    # decisions: optimize fronts and forecasts (new tables; created below from TABLES)
+    # decisions and evidence: optimize fronts, forecasts, evidence records (new tables, created
+    # from TABLES when the store is opened)
     4: [],
 }
 
@@ -219,6 +220,15 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
         "decision": ("VARCHAR", "continue, pause, rollback or complete"),
         "document": ("VARCHAR", "JSON: figures and reasons (Forecast.to_dict)"),
         "remaining": ("VARCHAR", "JSON: nodes left at each simulated minute, for the burn-down"),
+    },
+    "evidence": {
+        "evidence_id": ("VARCHAR PRIMARY KEY", "uuid"), "kind": ("VARCHAR", "regression, smoke, uat, probe, ..."),
+        "change_id": ("VARCHAR", ""), "env": ("VARCHAR", "staging, prod, ..."),
+        "recorded_at": ("TIMESTAMPTZ", "when it was added"), "observed_at": ("TIMESTAMPTZ", "when it happened"),
+        "recorded_by": ("VARCHAR", "who added it"), "source": ("VARCHAR", "the file's name"),
+        "digest": ("VARCHAR", "HMAC-SHA256 of the file's bytes, keyed with the store key"),
+        "summary": ("VARCHAR", "JSON: what gates read (pass rate, outcome, ...)"),
+        "details": ("VARCHAR", "JSON: test cases, transactions, people, probe results"),
     },
     "upgrade_history": {
         "change_id": ("VARCHAR", ""), "started_at": ("TIMESTAMPTZ", ""), "finished_at": ("TIMESTAMPTZ", ""),

@@ -1,0 +1,117 @@
+"""CLI verbs of evidence: evidence add/list/show/check, probe, parity, data compare/pii."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .cli import DB_OPTION, _emit, _user_errors, cli
+
+
+def _moment(text: str | None, what: str):
+    import datetime as dt
+
+    from .errors import DataError
+    from .readers import parse_timestamp
+
+    if text is None:
+        return dt.datetime.now(dt.UTC)
+    try:
+        return parse_timestamp(text)
+    except ValueError:
+        raise DataError(f"{what}(={text}): must be an ISO 8601 date or date-time (2027-03-13T02:30:00Z)") from None
+
+
+@cli.group()
+def evidence() -> None:
+    """Evidence records (test runs, sign-offs, drills, probes) and the plan's gates."""
+
+
+@evidence.command("add")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--kind", "-k", required=True, help="regression, integration, smoke, performance, uat, dr_drill, "
+              "training or pir.")
+@click.option("--change", "change_id", required=True, help="The change id the evidence belongs to.")
+@click.option("--env", "-e", required=True, help="The environment it was taken in (staging, prod, ...).")
+@click.option("--by", default=None, help="Who records it (default: the login name).")
+@click.option("--at", "at", default=None, help="When it happened (ISO 8601; default: the file's own time, else now).")
+@click.option("--plan", "plan", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Refuse evidence for a change other than this plan's.")
+@DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
+@_user_errors
+def evidence_add(file: Path, kind: str, change_id: str, env: str, by, at, plan, db: Path, as_json: bool) -> None:
+    """Read FILE as evidence of a kind and store it, with its keyed digest."""
+    from . import api
+
+    loaded = api.load(plan) if plan is not None else None
+    rec = api.evidence_add(db, file, kind=kind, change_id=change_id, env=env, by=by, plan=loaded,
+                           at=_moment(at, "--at") if at else None)
+    brief = ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in rec["summary"].items()
+                      if not isinstance(v, (list, dict)))
+    _emit(as_json, rec, [f"stored {kind} evidence {rec['evidence_id']} for {change_id} in {env}: {brief}"])
+
+
+@evidence.command("list")
+@click.option("--change", "change_id", default=None, help="Only this change.")
+@click.option("--kind", "-k", default=None, help="Only this kind.")
+@click.option("--env", "-e", default=None, help="Only this environment.")
+@DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
+@_user_errors
+def evidence_list(change_id, kind, env, db: Path, as_json: bool) -> None:
+    """The stored evidence, newest first."""
+    from . import api
+    from .tables import text_table
+
+    frame = api.evidence_list(db, change_id=change_id, kind=kind, env=env)
+    rows = frame.assign(id=frame["evidence_id"].str[:8], observed=frame["observed_at"].astype(str).str[:16],
+                        summary=frame["summary"].map(lambda s: ", ".join(
+                            f"{k} {v}" for k, v in s.items() if not isinstance(v, (list, dict)))[:70]))
+    table = text_table(rows[["id", "kind", "change_id", "env", "observed", "recorded_by", "summary"]])
+    _emit(as_json, {"evidence": frame.astype(str).to_dict("records") if len(frame) else []},
+          [table if len(frame) else "no evidence stored"])
+
+
+@evidence.command("show")
+@click.argument("evidence_id")
+@DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
+@_user_errors
+def evidence_show(evidence_id: str, db: Path, as_json: bool) -> None:
+    """One record with its details (an id prefix of 8 characters is enough)."""
+    import json
+
+    from . import api
+
+    rec = api.evidence_show(db, evidence_id)
+    lines = [f"{k}: {v}" for k, v in rec.items() if k not in ("summary", "details")]
+    lines.append("summary: " + json.dumps(rec["summary"], default=str))
+    for name, rows in rec["details"].items():
+        lines.append(f"{name}: {len(rows)}")
+        lines += [f"  {json.dumps(r, default=str)}" for r in rows[:50]]
+    _emit(as_json, rec, lines)
+
+
+@evidence.command("check")
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option("--stage", "-s", required=True, help="A stage of the plan's evidence: section.")
+@click.option("--as-of", "as_of", default=None, help="The moment judged (ISO 8601; default now).")
+@DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
+@_user_errors
+def evidence_check(plan: Path, stage: str, as_of, db: Path, as_json: bool) -> None:
+    """Hold a stage's gates against the stored evidence: exit 0 when all pass, 2 when any fails or
+    is missing (each named)."""
+    from . import api
+
+    report = api.evidence_check(api.load(plan), db, stage=stage, as_of=_moment(as_of, "--as-of"))
+    lines = [f"stage {stage}: {report.status.upper()} (as of {report.as_of:%Y-%m-%d %H:%M} UTC)"]
+    for r in report.results:
+        lines.append(f"  {r.status.upper():8} {r.gate} [{r.env}]")
+        lines += [f"           {reason}" for reason in r.reasons]
+        lines += [f"           note: {n}" for n in r.notes]
+    _emit(as_json, report.to_dict(), lines)
+    sys.exit(report.exit_code)
