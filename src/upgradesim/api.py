@@ -25,11 +25,11 @@ if TYPE_CHECKING:  # pragma: no cover - types only
 __all__ = ["load", "validate", "Validation", "simulate", "compare", "check", "Comparison", "Check", "readiness",
            "judge", "logs_diff", "snapshot", "Snapshot", "drift", "Drift", "report", "what_if", "demand_from_store",
            "sample_workspace", "SAMPLE_FOLDER", "what_if_changes", "what_if_controls", "optimize",
-           "forecast", "evidence_add", "evidence_list", "evidence_show", "evidence_check"]
+           "forecast", "evidence_add", "evidence_list", "evidence_show", "evidence_check", "probe"]
 
 PathLike = str | os.PathLike
 
-from .evidence.service import evidence_add, evidence_check, evidence_list, evidence_show  # noqa: E402
+from .evidence.service import evidence_add, evidence_check, evidence_list, evidence_show, probe  # noqa: E402
 
 # ----------------------------------------------------------------------------- plans
 

@@ -115,3 +115,27 @@ def evidence_check(plan: Path, stage: str, as_of, db: Path, as_json: bool) -> No
         lines += [f"           note: {n}" for n in r.notes]
     _emit(as_json, report.to_dict(), lines)
     sys.exit(report.exit_code)
+
+
+@cli.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option("--stage", "-s", required=True, type=click.Choice(["pre", "post"]), help="Before or after the upgrade.")
+@click.option("--probe", "names", multiple=True, help="Only this probe (repeatable; default: all of the plan's).")
+@click.option("--env", "-e", default="prod", show_default=True, help="The environment probed.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Store the results as evidence (kind probe) for the plan's change.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
+@_user_errors
+def probe(plan: Path, stage: str, names, env: str, db, as_json: bool) -> None:
+    """Run the plan's health probes concurrently (HTTP status, body and latency; TCP connect), with
+    timeouts and retries; exit 2 when any fails."""
+    from . import api
+
+    out = api.probe(api.load(plan), stage=stage, db=db, env=env, names=tuple(names))
+    lines = [f"{'OK  ' if r['ok'] else 'FAIL'} {r['name']} ({r['component']}, {r['target']}): {r['reason']}"
+             + (f" after {r['attempts']} attempts" if r["attempts"] > 1 else "") for r in out["results"]]
+    s = out["summary"]
+    lines.append(f"{s['probes'] - s['failed']} of {s['probes']} probes passed ({stage}-upgrade, {env})"
+                 + (f"; stored evidence {out['evidence_id']}" if out["evidence_id"] else ""))
+    _emit(as_json, out, lines)
+    sys.exit(2 if s["failed"] else 0)

@@ -77,3 +77,37 @@ def evidence_check(plan, db, *, stage: str, as_of: dt.datetime | None = None):
         return StageReport(stage, (as_of or dt.datetime.now(dt.UTC)), results)
     with Store(db, read_only=True) as store:
         return check_stage(plan, store, stage, as_of=as_of)
+
+
+def probe(plan, *, stage: str, db=None, env: str = "prod", names: tuple[str, ...] = ()) -> dict:
+    """Run the plan's probes (or those named) now; with ``db`` the results are stored as evidence
+    of kind ``probe`` for the plan's change. Returns the summary with every result."""
+    from ..paths import safe_name
+    from ..store import Store
+    from .probes import run_probes
+
+    if stage not in ("pre", "post"):
+        raise DataError(f"--stage(={stage}): must be pre or post")
+    safe_name(env, "--env")
+    chosen = [p for p in plan.probes if not names or p.name in names]
+    unknown = sorted(set(names) - {p.name for p in plan.probes})
+    if unknown:
+        raise DataError(f"--probe(={unknown[0]}): not a probe of the plan (it has "
+                        f"{', '.join(p.name for p in plan.probes) or 'none'})")
+    if not chosen:
+        raise DataError(f"{plan.name}: the plan declares no probes (add probes: with url or tcp)")
+    started = dt.datetime.now(dt.UTC)
+    results = run_probes(chosen)
+    failures = [r.name for r in results if not r.ok]
+    summary = {"stage": stage, "probes": len(results), "failed": len(failures), "failures": failures}
+    details = {"results": [r.as_dict() for r in results]}
+    out = {"summary": summary, **details, "evidence_id": None, "checked_at": started.isoformat()}
+    if db is not None:
+        import json
+
+        with Store(db) as store:
+            digest = "sha256:" + hashlib.sha256(json.dumps(details, sort_keys=True).encode()).hexdigest()
+            out["evidence_id"] = store.write_evidence(
+                kind="probe", change_id=plan.change_id, env=env, observed_at=started, recorded_by=_who(None),
+                source=f"upgradesim probe --stage {stage}", digest=digest, summary=summary, details=details)
+    return out
