@@ -25,7 +25,8 @@ if TYPE_CHECKING:  # pragma: no cover - types only
 __all__ = ["load", "validate", "Validation", "simulate", "compare", "check", "Comparison", "Check", "readiness",
            "judge", "logs_diff", "snapshot", "Snapshot", "drift", "Drift", "report", "what_if", "demand_from_store",
            "sample_workspace", "SAMPLE_FOLDER", "what_if_changes", "what_if_controls", "optimize",
-           "forecast", "evidence_add", "evidence_list", "evidence_show", "evidence_check", "probe"]
+           "forecast", "evidence_add", "evidence_list", "evidence_show", "evidence_check", "probe", "data_compare",
+           "data_pii"]
 
 PathLike = str | os.PathLike
 
@@ -186,49 +187,18 @@ def check(plan: PathLike | Plan, strategy: str | None = None, **kwargs) -> Check
     return Check(name, status, checks, comparison)
 
 
-def optimize(plan: PathLike | Plan, *, budget: int | None = None, seed: int = 0, workers: int = 1,
-             scheduler: str | None = None, overlays=(), db: PathLike | None = None, progress: bool | None = None,
-             screen: int | None = None, confirm: int | None = None):
-    """Search the plan's ``optimize:`` design space for the Pareto front of P(on time), duration,
-    customer impact, P(rollback) and cost, within the risk policy; returns an
-    :class:`upgradesim.optimize.OptimizeResult` (``to_frame()``, ``to_dict()``, ``overlay(point)``).
-    Raises :class:`upgradesim.optimize.Infeasible` when no design meets the policy."""
-    from .optimize import optimize as search
-    from .plan import plan_hash
+def data_compare(source: PathLike, target: PathLike, *, keys: dict[str, str] | None = None, sample: int = 10):
+    """Compare two datasets table by table in DuckDB (see :mod:`upgradesim.datasets.compare`)."""
+    from .datasets import compare_datasets
 
-    loaded = load(plan, overlays)
-    result = search(loaded, budget=budget, seed=seed, workers=workers, scheduler=scheduler,
-                    demand=demand_from_store(loaded, db), progress=progress, screen=screen, confirm=confirm)
-    if db is not None:
-        from .store import Store
-
-        with Store(db) as store:
-            result.meta["run_id"] = store.write_optimize(result.to_dict(), plan_hash(loaded))
-    return result
+    return compare_datasets(source, target, keys=keys, sample=sample)
 
 
-def forecast(plan: PathLike | Plan, log: PathLike, *, now: dt.datetime | None = None, strategy: str | None = None,
-             replications: int = 400, seed: int = 0, overlays=(), min_p_window: float | None = None,
-             db: PathLike | None = None):
-    """Forecast a rollout under way from its execution log (see :mod:`upgradesim.forecast`): the
-    decision (continue, pause, rollback, complete) with reasons, P(inside the open window), P(by
-    the deadline), the finish time's spread and the point of no return; a
-    :class:`upgradesim.forecast.Forecast` (``exit_code``, ``to_dict()``, ``to_frame()``). With
-    ``db`` the forecast and its burn-down are stored for the forecast report."""
-    from .forecast import forecast as run
-    from .forecast.forecast import MIN_P_WINDOW
-    from .plan import plan_hash
+def data_pii(dataset: PathLike, *, rows: int = 100_000):
+    """Scan a dataset for unmasked personal data: (findings, {table: rows scanned})."""
+    from .datasets import scan_pii
 
-    loaded = load(plan, overlays)
-    result = run(loaded, log, now=now, strategy=strategy, replications=replications, seed=seed,
-                 min_p_window=MIN_P_WINDOW if min_p_window is None else min_p_window)
-    if db is not None:
-        from .store import Store
-
-        burn = result.burn_down.to_dict("records") if result.burn_down is not None else []
-        with Store(db) as store:
-            result.stored_as = store.write_forecast(result.to_dict(), plan_hash(loaded), burn)
-    return result
+    return scan_pii(dataset, rows=rows)
 
 
 def what_if(plan: PathLike | Plan, strategy: str, *, changes: dict | None = None, strategy_changes: dict | None = None,
@@ -499,3 +469,6 @@ def what_if_controls(plan: PathLike | Plan, strategy: str):
     from .report.whatif import WhatIfControls
 
     return WhatIfControls(load(plan), strategy)
+
+
+from .decide import forecast, optimize  # noqa: E402 - they use load() above
