@@ -182,8 +182,16 @@ def test_clean_estate_is_go():
 
 def test_sample_estate_findings():
     result = assess(load_plan(sample_plan_path()), as_of=AS_OF)
-    assert result.counts() == {"blocker": 18, "warning": 16, "info": 14}
-    assert set(result.findings.area) == {"dependency", "lifecycle", "capacity", "security", "customization", "workflow"}
+    # + 5 blockers: the staging evidence gates (before_go) with no store are missing; + 2 warnings:
+    # erp-connector and tax-service touched without fallback or contract test; + 1 info: shipping-api
+    # has a fallback but no contract test
+    assert result.counts() == {"blocker": 23, "warning": 18, "info": 15}
+    assert set(result.findings.area) == {"dependency", "lifecycle", "capacity", "security", "customization", "workflow",
+                                         "integration", "evidence"}
+    evd = result.findings[result.findings.area == "evidence"]
+    assert len(evd) == 5 and set(evd.severity) == {"blocker"}
+    assert sorted(result.findings[result.findings.area == "integration"].component) == [
+        "erp-connector", "shipping-api", "tax-service"]
     assert result.decision == "no-go" and 15 < result.score < 30
     assert result.upgrade_order.index("orders-db") < result.upgrade_order.index("order-api")
     assert result.upgrade_order.index("app-jvm") < result.upgrade_order.index("servlet-container")
@@ -198,12 +206,12 @@ def test_cli_readiness(tmp_path):
     assert result.exit_code == 2
     doc = json.loads(result.output)
     assert list(doc)[:5] == ["as_of", "decision", "score", "counts", "upgrade_order"]
-    assert doc["decision"] == "no-go" and doc["counts"]["blocker"] == 18
+    assert doc["decision"] == "no-go" and doc["counts"]["blocker"] == 23
     from upgradesim.store import Store
 
     with Store(tmp_path / "r.duckdb") as store:
         stored = store.readiness()
-    assert len(stored["findings"]) == 48 and stored["readiness_runs"].decision.iloc[0] == "no-go"
+    assert len(stored["findings"]) == 56 and stored["readiness_runs"].decision.iloc[0] == "no-go"
     bad = runner.invoke(cli, ["readiness", str(sample_plan_path()), "--as-of", "30/11/2026"])
     assert bad.exit_code == 1 and "--as-of(=30/11/2026): must be a date YYYY-MM-DD" in bad.output
 

@@ -26,11 +26,18 @@ __all__ = ["load", "validate", "Validation", "simulate", "compare", "check", "Co
            "judge", "logs_diff", "snapshot", "Snapshot", "drift", "Drift", "report", "what_if", "demand_from_store",
            "sample_workspace", "SAMPLE_FOLDER", "what_if_changes", "what_if_controls", "optimize",
            "forecast", "evidence_add", "evidence_list", "evidence_show", "evidence_check", "probe", "data_compare",
-           "data_pii"]
+           "data_pii", "parity"]
 
 PathLike = str | os.PathLike
 
-from .evidence.service import evidence_add, evidence_check, evidence_list, evidence_show, probe  # noqa: E402
+from .evidence.service import (  # noqa: E402
+    evidence_add,
+    evidence_check,
+    evidence_list,
+    evidence_show,
+    parity,
+    probe,
+)
 
 # ----------------------------------------------------------------------------- plans
 

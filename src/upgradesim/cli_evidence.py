@@ -198,3 +198,27 @@ def data_pii(dataset: Path, rows: int, as_json: bool) -> None:
                  + ("no unmasked personal data found" if not findings else f"{len(findings)} finding(s)"))
     _emit(as_json, {"findings": [f.as_dict() for f in findings], "scanned": scanned}, lines)
     sys.exit(2 if findings else 0)
+
+
+@cli.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option("--env", "-e", required=True, help="The environment compared (one of the plan's environments:).")
+@click.option("--against", default="prod", show_default=True, help="The environment it should resemble.")
+@click.option("--min-score", type=click.FloatRange(0, 100), default=80.0, show_default=True,
+              help="Exit 2 below this parity score (or on any high-risk difference).")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The store: configuration snapshots and staging test runs.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
+@_user_errors
+def parity(plan: Path, env: str, against: str, min_score: float, db, as_json: bool) -> None:
+    """Staging parity: topology, versions, configuration, data volume and exercised workflows of
+    ENV against production, each difference with its risk, and a parity score."""
+    from . import api
+
+    report = api.parity(api.load(plan), env=env, against=against, db=db)
+    lines = [f"{'ok  ' if i.ok else i.risk.upper():6} {i.area}: {i.check}" + (f" ({i.detail})" if i.detail else "")
+             for i in report.items]
+    high = [i for i in report.differences() if i.risk == "high"]
+    lines.append(f"parity score {report.score:g} of 100 ({len(report.differences())} difference(s), {len(high)} high)")
+    _emit(as_json, report.to_dict(), lines)
+    sys.exit(2 if high or report.score < min_score else 0)

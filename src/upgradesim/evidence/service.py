@@ -111,3 +111,14 @@ def probe(plan, *, stage: str, db=None, env: str = "prod", names: tuple[str, ...
                 kind="probe", change_id=plan.change_id, env=env, observed_at=started, recorded_by=_who(None),
                 source=f"upgradesim probe --stage {stage}", digest=digest, summary=summary, details=details)
     return out
+
+
+def parity(plan, *, env: str, against: str = "prod", db=None):
+    """How much ``env`` resembles ``against``: a :class:`~.parity.ParityReport` (score, items)."""
+    from ..store import Store
+    from .parity import parity as run
+
+    if db is None or not Path(db).exists():
+        return run(plan, env, against=against, store=None)
+    with Store(db, read_only=True) as store:
+        return run(plan, env, against=against, store=store)

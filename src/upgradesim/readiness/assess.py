@@ -12,7 +12,7 @@ import pandas as pd
 from ..documents import json_records
 from ..plan.loader import plan_hash
 from ..plan.model import Plan
-from . import checks
+from . import checks, evidence_checks
 from .lifecycle import Lifecycle, load_lifecycle
 
 __all__ = ["Readiness", "assess", "FINDING_COLUMNS", "COMPONENT_COLUMNS"]
@@ -21,7 +21,7 @@ FINDING_COLUMNS = ["id", "area", "severity", "component", "message", "evidence",
 COMPONENT_COLUMNS = ["component", "tier", "product", "version", "target_version", "readiness", "blockers",
                      "warnings", "coverage", "lifecycle_status", "days_to_eol", "urgency_rank"]
 _PREFIX = {"dependency": "DEP", "lifecycle": "LC", "capacity": "CAP", "security": "SEC",
-           "customization": "CUS", "workflow": "WF"}
+           "customization": "CUS", "workflow": "WF", "integration": "INT", "evidence": "EVD"}
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,9 @@ def assess(plan: Plan, *, as_of: dt.date, store=None, lifecycle: Lifecycle | str
     found += cap_findings
     found += checks.check_security(plan)
     found += checks.check_customizations(plan)
+    found += evidence_checks.check_integrations(plan, graph, store)
+    if plan.evidence:
+        found += evidence_checks.check_evidence(plan, store, as_of)
     wf_findings, wf_rows = checks.check_workflows(plan, found)
     found += wf_findings
 

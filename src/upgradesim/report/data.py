@@ -147,6 +147,27 @@ class CabData:
     checks: pd.DataFrame
     triggers: pd.DataFrame
     roles: pd.DataFrame
+    evidence: pd.DataFrame = field(default_factory=pd.DataFrame)  # every stage's gates, as of now
+
+
+def evidence_table(plan: Plan, db_path: str) -> pd.DataFrame:
+    """Each gate of the before-go stages judged as of the rollout's start (the moment the go
+    applies; missing when there is no store: never a pass); the other stages' gates are listed as
+    LATER: they are checked during and after the rollout."""
+    from ..evidence import evidence_check
+    from ..evidence.gates import describe
+
+    rows = []
+    for stage, spec in plan.evidence.items():
+        if not spec.before_go:
+            rows += [{"stage": stage, "gate": describe(g), "env": g.env or spec.env, "status": "LATER",
+                      "why": "checked during or after the rollout"} for g in spec.gates]
+            continue
+        report = evidence_check(plan, db_path, stage=stage, as_of=plan.calendar.start_utc)
+        for r in report.results:
+            rows.append({"stage": stage, "gate": r.gate, "env": r.env, "status": r.status.upper(),
+                         "why": "; ".join(r.reasons + [f"note: {n}" for n in r.notes])})
+    return pd.DataFrame(rows, columns=["stage", "gate", "env", "status", "why"])
 
 
 def cab_data(plan: Plan, db_path: str) -> CabData:
@@ -174,4 +195,4 @@ def cab_data(plan: Plan, db_path: str) -> CabData:
         {"trigger": "failed schema migration", "threshold": "any"},
     ]).assign(threshold=lambda f: f["threshold"].map(lambda v: "disabled" if v is None else v))
     roles = pd.DataFrame([{"role": k, "person": v} for k, v in (plan.roles.model_dump().items() if plan.roles else [])])
-    return CabData(ready, roll, strategy, checks, triggers, roles)
+    return CabData(ready, roll, strategy, checks, triggers, roles, evidence_table(plan, db_path))
