@@ -39,6 +39,8 @@ demo: $(STAMP)
 	    --change CHG-2027-0142 --plan $(DEMO_DIR)/plan.yaml --db $(DEMO_DIR)/upgradesim.duckdb || exit 1; \
 	done
 	$(RUN_GATE) $(BIN)/upgradesim evidence check $(DEMO_DIR)/plan.yaml --stage staging --as-of 2027-03-05T12:00:00Z --db $(DEMO_DIR)/upgradesim.duckdb
+	$(RUN_GATE) $(BIN)/upgradesim data compare $(DEMO_DIR)/datasets/source $(DEMO_DIR)/datasets/target
+	$(RUN_GATE) $(BIN)/upgradesim data pii $(DEMO_DIR)/datasets/staging
 	$(RUN_GATE) $(BIN)/upgradesim forecast $(DEMO_DIR)/plan.yaml --log $(DEMO_DIR)/forecast/clean.csv --now 2027-03-13T02:30:00Z --db $(DEMO_DIR)/upgradesim.duckdb
 	$(RUN_GATE) $(BIN)/upgradesim forecast $(DEMO_DIR)/plan.yaml --log $(DEMO_DIR)/forecast/troubled.csv --now 2027-03-13T02:30:00Z --db $(DEMO_DIR)/upgradesim.duckdb
 	$(RUN_GATE) $(BIN)/upgradesim judge backtest --db $(DEMO_DIR)/upgradesim.duckdb --plan $(DEMO_DIR)/plan.yaml --config $(DEMO_DIR)/judge.yaml --overlay $(DEMO_DIR)/judge-calibrated.yaml
@@ -47,6 +49,7 @@ demo: $(STAMP)
 	$(BIN)/upgradesim config snapshot $(DEMO_DIR)/config/prod --env prod --tag pre-upgrade --db $(DEMO_DIR)/upgradesim.duckdb
 	$(BIN)/upgradesim config snapshot $(DEMO_DIR)/config/staging --env staging --tag current --db $(DEMO_DIR)/upgradesim.duckdb
 	$(RUN_GATE) $(BIN)/upgradesim config drift --baseline-env prod --env staging --exceptions $(DEMO_DIR)/config/exceptions.yaml --db $(DEMO_DIR)/upgradesim.duckdb
+	$(RUN_GATE) $(BIN)/upgradesim parity $(DEMO_DIR)/plan.yaml --env staging --db $(DEMO_DIR)/upgradesim.duckdb
 	$(BIN)/upgradesim audit ingest $(DEMO_DIR)/logs/executed-CHG-2026-0077.jsonl --db $(DEMO_DIR)/upgradesim.duckdb
 	$(BIN)/upgradesim audit verify --db $(DEMO_DIR)/upgradesim.duckdb
 	$(RUN_GATE) $(BIN)/upgradesim sod --plan $(DEMO_DIR)/plan.yaml --db $(DEMO_DIR)/upgradesim.duckdb

@@ -265,3 +265,14 @@ def test_cli_front_json_overlay_plot_and_exit_codes(tmp_path):
     assert json.loads(res.output)["feasible"] is False
     res = runner.invoke(cli, ["optimize", str(plan)])
     assert res.exit_code == 2 and "min_capacity_pct rules out every one" in res.output
+
+
+def test_a_dask_cluster_gives_the_same_front():
+    distributed = pytest.importorskip("distributed")
+    plan = _tradeoff(lambda d: d["optimize"].update(budget=10))
+    local = optimize(plan, seed=3, progress=False).to_dict()
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        remote = optimize(plan, seed=3, scheduler=cluster.scheduler_address, progress=False).to_dict()
+    for doc in (local, remote):
+        doc["meta"].pop("seconds")
+    assert remote == local

@@ -92,6 +92,8 @@ def test_each_report_renders(estate, name, tmp_path):
     if name == "rollout_strategy":
         assert "Recommended:" in html
         assert "Recommended: point" in html and "(the plan&#39;s)" in html or "(the plan's)" in html
+    if name == "cab_pack":
+        assert "<h2" in html and "Evidence" in html and ">LATER<" in html  # the sample's wave and after gates
     if name == "forecast":
         assert "PAUSE at 2027-03-13T02:30:00+00:00" in html or "ROLLBACK at 2027-03-13T02:30:00+00:00" in html
         assert "as planned" in html and "point of no return" in html

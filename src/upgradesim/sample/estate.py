@@ -82,7 +82,11 @@ def write_sample(
     from .evidence import write_evidence
 
     evidence = write_evidence(folder)
-    return SampleFiles(plan_file, tuple(paths), len(frame), (*logs, judge_file, *governance, *executions, *evidence))
+    from .datasets import write_datasets
+
+    datasets = write_datasets(folder, seed=seed)
+    return SampleFiles(plan_file, tuple(paths), len(frame), (*logs, judge_file, *governance, *executions, *evidence,
+                                                             *datasets))
 
 
 JUDGE_YAML = """\
