@@ -25,7 +25,8 @@ demo: $(STAMP)
 	rm -f $(DEMO_DIR)/upgradesim.duckdb $(DEMO_DIR)/upgradesim.duckdb.key
 	$(BIN)/upgradesim ingest $(DEMO_DIR)/telemetry/*.parquet --db $(DEMO_DIR)/upgradesim.duckdb
 	$(BIN)/upgradesim baseline --db $(DEMO_DIR)/upgradesim.duckdb > /dev/null
-	$(RUN_GATE) $(BIN)/upgradesim readiness $(DEMO_DIR)/plan.yaml --db $(DEMO_DIR)/upgradesim.duckdb
+	$(RUN_GATE) $(BIN)/upgradesim readiness $(DEMO_DIR)/plan.yaml --db $(DEMO_DIR)/upgradesim.duckdb --osv $(DEMO_DIR)/advisories/osv --kev $(DEMO_DIR)/advisories/kev.csv
+	$(RUN_GATE) $(BIN)/upgradesim advisories $(DEMO_DIR)/plan.yaml --osv $(DEMO_DIR)/advisories/osv --kev $(DEMO_DIR)/advisories/kev.csv
 	$(BIN)/upgradesim compare $(DEMO_DIR)/plan.yaml --replications 1000 --seed 7 --workers 2 --db $(DEMO_DIR)/upgradesim.duckdb
 	$(RUN_GATE) $(BIN)/upgradesim check $(DEMO_DIR)/plan.yaml --replications 1000 --seed 7 --workers 2
 	$(BIN)/upgradesim optimize $(DEMO_DIR)/plan.yaml --budget 40 --seed 7 --workers 2 --emit-overlay $(DEMO_DIR)/optimized.yaml --plot $(DEMO_DIR)/front.png --db $(DEMO_DIR)/upgradesim.duckdb

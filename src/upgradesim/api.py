@@ -237,19 +237,28 @@ _WHAT_IF: dict = {}
 
 
 def readiness(plan: PathLike | Plan, *, as_of: dt.date | None = None, db: PathLike | None = None,
-              lifecycle: PathLike | None = None):
+              lifecycle: PathLike | None = None, osv: PathLike | None = None, kev: PathLike | None = None,
+              upgrade_paths: PathLike | None = None):
     """Readiness findings and go/no-go (:class:`upgradesim.readiness.Readiness`); with ``db`` the
-    store's measured peaks feed capacity and the result is stored."""
+    store's measured peaks feed capacity and the result is stored; ``osv`` (a folder of OSV JSON)
+    and ``kev`` (the KEV catalogue) add the advisory area; ``upgrade_paths`` adds path rules."""
     from .readiness import assess
+    from .readiness.advisories import load_kev, load_osv
 
     loaded = load(plan)
     day = as_of or dt.date.today()
+    extra = {"lifecycle": lifecycle, "upgrade_paths": upgrade_paths,
+             "advisories": load_osv(osv) if osv else None, "kev": load_kev(kev) if kev else None}
+    if kev and not osv:
+        from .errors import DataError
+
+        raise DataError("--kev: give --osv too (the catalogue marks advisories; it names no versions)")
     if db is None:
-        return assess(loaded, as_of=day, lifecycle=lifecycle)
+        return assess(loaded, as_of=day, **extra)
     from .store import Store
 
     with Store(Path(db)) as store:
-        result = assess(loaded, as_of=day, store=store, lifecycle=lifecycle)
+        result = assess(loaded, as_of=day, store=store, **extra)
         store.write_readiness(result)
     return result
 

@@ -278,14 +278,21 @@ DB_OPTION = click.option("--db", type=click.Path(dir_okay=False, path_type=Path)
               help="Store: measured peaks for capacity, and where the findings are kept.")
 @click.option("--lifecycle", "lifecycle_file", type=click.Path(dir_okay=False, path_type=Path),
               help="A newer support-lifecycle CSV in the bundled snapshot's shape.")
+@click.option("--osv", type=click.Path(file_okay=False, path_type=Path), help="A folder of OSV advisories (JSON).")
+@click.option("--kev", type=click.Path(dir_okay=False, path_type=Path),
+              help="CISA's Known Exploited Vulnerabilities catalogue (CSV or JSON).")
+@click.option("--upgrade-paths", "paths_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Upgrade-path rules (YAML) merged over the bundled ones.")
 @click.option("--json", "as_json", is_flag=True, help="Print a stable JSON document.")
 @_user_errors
-def readiness(plan: Path, as_of: str | None, db: Path | None, lifecycle_file: Path | None, as_json: bool) -> None:
+def readiness(plan: Path, as_of: str | None, db: Path | None, lifecycle_file: Path | None, osv, kev, paths_file,
+              as_json: bool) -> None:
     """Assess PLAN's readiness: findings, component classes, go/no-go (exit 0 go, 2 no-go)."""
     from . import api
 
     day = _as_of(as_of)
-    result = api.readiness(plan, as_of=day, db=db, lifecycle=lifecycle_file)
+    result = api.readiness(plan, as_of=day, db=db, lifecycle=lifecycle_file, osv=osv, kev=kev,
+                           upgrade_paths=paths_file)
     loaded = api.load(plan)
     if as_json:
         click.echo(result.to_json())

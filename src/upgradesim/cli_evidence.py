@@ -222,3 +222,37 @@ def parity(plan: Path, env: str, against: str, min_score: float, db, as_json: bo
     lines.append(f"parity score {report.score:g} of 100 ({len(report.differences())} difference(s), {len(high)} high)")
     _emit(as_json, report.to_dict(), lines)
     sys.exit(2 if high or report.score < min_score else 0)
+
+
+@cli.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option("--osv", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="A folder of OSV advisories (JSON files, one advisory or a list each).")
+@click.option("--kev", type=click.Path(dir_okay=False, path_type=Path),
+              help="CISA's Known Exploited Vulnerabilities catalogue (its CSV or JSON).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
+@_user_errors
+def advisories(plan: Path, osv: Path, kev, as_json: bool) -> None:
+    """Security advisories of the plan's components, offline: per component the advisory, its
+    severity (CVSS), whether it is known exploited, the first fixed version and whether the target
+    fixes it. Exit 2 when a component stays affected after the plan."""
+    from . import api
+    from .readiness.advisories import load_kev, load_osv, match_advisories
+
+    loaded = api.load(plan)
+    feed = load_osv(osv)
+    catalogue = load_kev(kev) if kev else {}
+    found = match_advisories(loaded, feed, catalogue)
+    lines = []
+    for f in found:
+        fate = ("the target fixes it" if f.target_fixes else "still affected after the plan" if f.target_fixes is False
+                else "not upgraded: still affected" if f.affected and not f.target_version else "cannot be judged")
+        lines.append(f"{f.component} {f.version}: {f.advisory} {f.severity}"
+                     + (f" {f.score:g}" if f.score is not None else "") + (" KEV" if f.known_exploited else "")
+                     + (f", fixed in {f.fixed_in}" if f.fixed_in else ", no fix") + f"; {fate}"
+                     + (f" ({f.note})" if f.note else ""))
+    open_ = [f for f in found if f.affected and not f.target_fixes]
+    lines.append(f"{len(feed)} advisories read, {len(catalogue)} known exploited; {len(found)} affect the plan's "
+                 f"components, {len(open_)} stay open after it")
+    _emit(as_json, {"advisories": len(feed), "findings": [f.as_dict() for f in found], "open": len(open_)}, lines)
+    sys.exit(2 if open_ else 0)

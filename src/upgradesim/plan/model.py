@@ -152,6 +152,7 @@ class Component(_Frozen):
     auth_mechanisms: tuple[str, ...] = ()
     uses_features: tuple[str, ...] = ()
     integration: Integration | None = None  # a third-party integration: its fallback and contract test
+    purl: str | None = None  # package URL (pkg:maven/org.apache.tomcat/tomcat-catalina): matches advisories
 
 
 class Workflow(_Frozen):
@@ -359,6 +360,16 @@ class TierBehaviour(_Frozen):
     rollback_min: Duration = Fixed(value=10)
     retries: Annotated[int, Field(ge=0, le=5)] = 0
     after: tuple[Name, ...] = ()  # tiers that must finish first; default from the dependency graph
+    # a multi-hop upgrade (3.11 -> 3.12 -> 3.13): each attempt runs this many consecutive version
+    # steps, each with upgrade_min and failure_prob; the attempt fails when any step fails
+    steps: Annotated[int, Field(ge=1, le=10)] = 1
+
+    @property
+    def planning_steps_min(self) -> float:
+        """The 95th-percentile minutes of one attempt (every step), for fitting work into windows."""
+        from ..sim.distributions import planning_min
+
+        return planning_min(self.upgrade_min) * self.steps
 
 
 class LongTransactions(_Frozen):

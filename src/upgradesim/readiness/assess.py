@@ -12,7 +12,7 @@ import pandas as pd
 from ..documents import json_records
 from ..plan.loader import plan_hash
 from ..plan.model import Plan
-from . import checks, evidence_checks
+from . import checks, evidence_checks, paths
 from .lifecycle import Lifecycle, load_lifecycle
 
 __all__ = ["Readiness", "assess", "FINDING_COLUMNS", "COMPONENT_COLUMNS"]
@@ -21,7 +21,7 @@ FINDING_COLUMNS = ["id", "area", "severity", "component", "message", "evidence",
 COMPONENT_COLUMNS = ["component", "tier", "product", "version", "target_version", "readiness", "blockers",
                      "warnings", "coverage", "lifecycle_status", "days_to_eol", "urgency_rank"]
 _PREFIX = {"dependency": "DEP", "lifecycle": "LC", "capacity": "CAP", "security": "SEC",
-           "customization": "CUS", "workflow": "WF", "integration": "INT", "evidence": "EVD"}
+           "customization": "CUS", "workflow": "WF", "integration": "INT", "evidence": "EVD", "advisory": "ADV"}
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,8 @@ class Readiness:
 
 
 def assess(plan: Plan, *, as_of: dt.date, store=None, lifecycle: Lifecycle | str | None = None,
-           capacity_threshold: float = 0.85) -> Readiness:
+           capacity_threshold: float = 0.85, advisories=None, kev: dict | None = None,
+           upgrade_paths=None) -> Readiness:
     """Assess ``plan`` on ``as_of`` (always explicit: the snapshot and the answer depend on it).
 
     Parameters
@@ -71,12 +72,17 @@ def assess(plan: Plan, *, as_of: dt.date, store=None, lifecycle: Lifecycle | str
         Measured peaks from telemetry for the capacity check; the findings are stored in it.
     lifecycle : Lifecycle or path, optional
         A newer snapshot in the same shape; the bundled one by default.
+    advisories, kev : list of Advisory, dict, optional
+        OSV advisories (:func:`~.advisories.load_osv`) and the KEV catalogue: area ``advisory``.
+    upgrade_paths : path, optional
+        Upgrade-path rules merged over the bundled ones (every jump is checked against them).
     """
     if not isinstance(lifecycle, Lifecycle):
         lifecycle = load_lifecycle(lifecycle)
     graph = checks.dependency_graph(plan)
     found: list[dict] = []
     found += checks.check_dependencies(plan, graph)
+    found += paths.check_paths(plan, paths.load_paths(upgrade_paths))
     lc_findings, lc_rows = checks.check_lifecycle(plan, lifecycle, as_of)
     found += lc_findings
     peaks = store.utilisation_peaks(plan) if store is not None else None
@@ -85,6 +91,10 @@ def assess(plan: Plan, *, as_of: dt.date, store=None, lifecycle: Lifecycle | str
     found += checks.check_security(plan)
     found += checks.check_customizations(plan)
     found += evidence_checks.check_integrations(plan, graph, store)
+    adv_rows = []
+    if advisories is not None:
+        adv_findings, adv_rows = evidence_checks.check_advisories(plan, advisories, kev)
+        found += adv_findings
     if plan.evidence:
         found += evidence_checks.check_evidence(plan, store, as_of)
     wf_findings, wf_rows = checks.check_workflows(plan, found)
@@ -111,6 +121,7 @@ def assess(plan: Plan, *, as_of: dt.date, store=None, lifecycle: Lifecycle | str
     return Readiness(as_of, findings, components, lc, pd.DataFrame(cap_rows), pd.DataFrame(wf_rows), order,
                      cycles, float(score), bool(go),
                      {"plan": plan.name, "plan_hash": plan_hash(plan), "lifecycle_source": lifecycle.source,
+                      "advisories": adv_rows,
                       "capacity_source":
                       "telemetry" if peaks else "plan"})
 

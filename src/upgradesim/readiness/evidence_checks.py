@@ -10,7 +10,7 @@ import networkx as nx
 from ..plan.model import Plan
 from .checks import _finding
 
-__all__ = ["check_integrations", "check_evidence"]
+__all__ = ["check_integrations", "check_evidence", "check_advisories"]
 
 
 def _integrations(plan: Plan):
@@ -78,3 +78,34 @@ def check_evidence(plan: Plan, store, as_of: dt.date) -> list[dict]:
                                   + "; ".join(r.reasons), f"upgradesim evidence check --stage {name}",
                                   "record the evidence" if r.status == "missing" else "fix and re-test"))
     return found
+
+
+def check_advisories(plan: Plan, advisories, kev: dict | None) -> tuple[list[dict], list[dict]]:
+    """Findings from security advisories: a known-exploited one the target does not fix (or a
+    component that is not upgraded) is a blocker; a high or critical one likewise a warning; one
+    the target fixes is info (the upgrade closes it); one that cannot be judged is a warning."""
+    from .advisories import match_advisories
+
+    rows = [f.as_dict() for f in match_advisories(plan, advisories, kev)]
+    found = []
+    for f in rows:
+        ident = f["advisory"] + (f" ({', '.join(f['aliases'][:2])})" if f["aliases"] else "")
+        score = f" {f['score']:g}" if f["score"] is not None else ""
+        what = f"{ident}, {f['severity']}{score}" + (", known exploited (CISA KEV)" if f["known_exploited"] else "")
+        fix = f"; fixed in {f['fixed_in']}" if f["fixed_in"] else "; no fixed version yet"
+        evidence = f"OSV {f['advisory']}" + (f"; {f['note']}" if f["note"] else "")
+        if f["target_fixes"] is None and f["note"] and not f["affected"]:
+            found.append(_finding("advisory", "warning", f["component"], f"{f['component']} {f['version']}: {what} "
+                                  f"cannot be judged ({f['note']})", evidence, "check the advisory by hand"))
+        elif f["target_fixes"]:
+            found.append(_finding("advisory", "info", f["component"], f"{f['component']} {f['version']}: {what}; the "
+                                  f"target {f['target_version']} fixes it", evidence, "keep the upgrade on schedule"))
+        else:
+            severity = "blocker" if f["known_exploited"] else "warning" if f["severity"] in ("high", "critical") \
+                else "info"
+            still = (f"the target {f['target_version']} is still affected" if f["target_version"]
+                     else "the plan does not upgrade it")
+            found.append(_finding("advisory", severity, f["component"], f"{f['component']} {f['version']}: {what}{fix}; "
+                                  f"{still}", evidence,
+                                  f"move to {f['fixed_in']} or later" if f["fixed_in"] else "mitigate; watch for a fix"))
+    return found, rows

@@ -85,8 +85,11 @@ def write_sample(
     from .datasets import write_datasets
 
     datasets = write_datasets(folder, seed=seed)
+    from .advisories import write_advisories
+
+    advisories = write_advisories(folder)
     return SampleFiles(plan_file, tuple(paths), len(frame), (*logs, judge_file, *governance, *executions, *evidence,
-                                                             *datasets))
+                                                             *datasets, *advisories))
 
 
 JUDGE_YAML = """\

@@ -33,6 +33,9 @@ class Inputs:
             duration = posterior_draw(b.upgrade_min, rng["params"])
             p_fail = probability_draw(b.failure_prob, rng["params"])
             self.dur[ks] = sample(duration, rng["duration"], (m, attempts))
+            if b.steps > 1:  # a multi-hop upgrade: the further steps' durations, and any step failing
+                self.dur[ks] += sample(duration, rng["duration"], (m, attempts, b.steps - 1)).sum(axis=2)
+                p_fail = 1.0 - (1.0 - p_fail) ** b.steps
             self.fail[ks] = rng["failure"].random((m, attempts)) < p_fail
             self.detect[ks] = sample(b.detect_min, rng["detect"], (m, attempts))
             self.rollback[ks] = sample(b.rollback_min, rng["rollback"], (m, attempts))

@@ -86,7 +86,7 @@ class Prepared:
         """Planning duration (95th percentiles) of upgrading ``groups`` of tiers in sequence."""
         total = 0.0
         for group in groups:
-            total += max(planning_min(self.plan.tiers[t].upgrade_min) for t in group)
+            total += max(self.plan.tiers[t].planning_steps_min for t in group)
         if with_migration and self.plan.migration is not None:
             total += self.migration_estimate_min()
         return total

@@ -12,7 +12,6 @@ import math
 import simpy
 
 from ..plan import model as pm
-from .distributions import planning_min
 from .model import NEW, OLD, Rollout
 
 __all__ = ["StrategyModel", "build_strategy", "MODELS"]
@@ -80,7 +79,7 @@ class RollingModel(StrategyModel):
         if not ks:
             return
         size = self.batch_for(len(everyone), tier)
-        base = planning_min(self.plan.tiers[tier].upgrade_min)
+        base = self.plan.tiers[tier].planning_steps_min
         mig = self.plan.migration
         for i in range(0, len(ks), size):
             chunk = ks[i:i + size]
@@ -158,7 +157,7 @@ class CanaryModel(StrategyModel):
         tier = ro.prep.bottleneck
         canary: list[int] = []
         procs = []
-        estimate = planning_min(self.plan.tiers[tier].upgrade_min)
+        estimate = self.plan.tiers[tier].planning_steps_min
         for region in ro.prep.regions:
             ks = [k for k in ro.prep.by_region_tier.get((region, tier), ()) if scope is None or k in scope]
             chosen = ks[: max(1, math.ceil(self.spec.fraction * len(ks) - 1e-9))] if ks else []
