@@ -26,7 +26,7 @@ __all__ = ["load", "validate", "Validation", "simulate", "compare", "check", "Co
            "judge", "logs_diff", "snapshot", "Snapshot", "drift", "Drift", "report", "what_if", "demand_from_store",
            "sample_workspace", "SAMPLE_FOLDER", "what_if_changes", "what_if_controls", "optimize",
            "forecast", "evidence_add", "evidence_list", "evidence_show", "evidence_check", "probe", "data_compare",
-           "data_pii", "parity"]
+           "data_pii", "parity", "schedule"]
 
 PathLike = str | os.PathLike
 
@@ -192,6 +192,17 @@ def check(plan: PathLike | Plan, strategy: str | None = None, **kwargs) -> Check
     status = "breach" if any(c.status == "breach" for c in checks) else (
         "inconclusive" if any(c.status == "inconclusive" for c in checks) else "within")
     return Check(name, status, checks, comparison)
+
+
+def schedule(plan: PathLike | Plan, *, months: int = 6, start: dt.datetime | None = None, region: str | None = None,
+             lifecycle: PathLike | None = None, osv: PathLike | None = None, kev: PathLike | None = None):
+    """The patch schedule (:class:`upgradesim.sustain.Schedule`: ``to_frame()``, ``to_ics()``)."""
+    from .readiness.advisories import load_kev, load_osv
+    from .sustain import build_schedule
+
+    return build_schedule(load(plan), months=months, start=start or dt.datetime.now(dt.UTC), region=region,
+                          lifecycle=lifecycle, advisories=load_osv(osv) if osv else None,
+                          kev=load_kev(kev) if kev else None)
 
 
 def data_compare(source: PathLike, target: PathLike, *, keys: dict[str, str] | None = None, sample: int = 10):

@@ -256,3 +256,37 @@ def advisories(plan: Path, osv: Path, kev, as_json: bool) -> None:
                  f"components, {len(open_)} stay open after it")
     _emit(as_json, {"advisories": len(feed), "findings": [f.as_dict() for f in found], "open": len(open_)}, lines)
     sys.exit(2 if open_ else 0)
+
+
+@cli.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option("--months", type=click.IntRange(1, 60), default=6, show_default=True, help="How far ahead.")
+@click.option("--from", "start", default=None, help="The first day (ISO 8601; default now).")
+@click.option("--region", default=None, help="Whose windows (default: the plan's first region).")
+@click.option("--ics", "ics", type=click.Path(dir_okay=False, path_type=Path), help="Write an iCalendar file.")
+@click.option("--lifecycle", "lifecycle_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A newer support-lifecycle CSV.")
+@click.option("--osv", type=click.Path(file_okay=False, path_type=Path), help="OSV advisories (urgency).")
+@click.option("--kev", type=click.Path(dir_okay=False, path_type=Path), help="The KEV catalogue (urgency).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
+@_user_errors
+def schedule(plan: Path, months: int, start, region, ics, lifecycle_file, osv, kev, as_json: bool) -> None:
+    """The coming patch windows per component (cadence, urgency, the maintenance calendar with its
+    blackouts and freezes) as a table and an iCalendar file; exit 2 when a component's next window
+    falls after its end of support or a cadence finds no window."""
+    from . import api
+    from .tables import text_table
+
+    result = api.schedule(plan, months=months, start=_moment(start, "--from"), region=region,
+                          lifecycle=lifecycle_file, osv=osv, kev=kev)
+    if ics is not None:
+        ics.parent.mkdir(parents=True, exist_ok=True)
+        ics.write_bytes(result.to_ics())
+    frame = result.to_frame()
+    lines = [text_table(frame.assign(start=frame["start"].str[:16], end=frame["end"].str[11:16])[
+        ["start", "end", "component", "product", "version", "reason"]]) if len(frame) else "no patch windows"]
+    lines += [f"FINDING {f['component']}: {f['finding']}" for f in result.findings]
+    lines.append(f"{len(result.events)} patch windows over {months} months in {result.region}"
+                 + (f"; wrote {ics}" if ics else ""))
+    _emit(as_json, result.to_dict() | {"ics": str(ics) if ics else None}, lines)
+    sys.exit(2 if result.findings else 0)

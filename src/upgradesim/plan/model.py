@@ -153,6 +153,7 @@ class Component(_Frozen):
     uses_features: tuple[str, ...] = ()
     integration: Integration | None = None  # a third-party integration: its fallback and contract test
     purl: str | None = None  # package URL (pkg:maven/org.apache.tomcat/tomcat-catalina): matches advisories
+    patch_cadence: Literal["monthly", "quarterly", "vendor", "none"] = "quarterly"  # `upgradesim schedule`
 
 
 class Workflow(_Frozen):
