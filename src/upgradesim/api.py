@@ -26,7 +26,8 @@ __all__ = ["load", "validate", "Validation", "simulate", "compare", "check", "Co
            "judge", "logs_diff", "snapshot", "Snapshot", "drift", "Drift", "report", "what_if", "demand_from_store",
            "sample_workspace", "SAMPLE_FOLDER", "what_if_changes", "what_if_controls", "optimize",
            "forecast", "evidence_add", "evidence_list", "evidence_show", "evidence_check", "probe", "data_compare",
-           "data_pii", "parity", "schedule"]
+           "data_pii", "parity", "schedule",
+           "conflicts"]
 
 PathLike = str | os.PathLike
 
@@ -203,6 +204,22 @@ def schedule(plan: PathLike | Plan, *, months: int = 6, start: dt.datetime | Non
     return build_schedule(load(plan), months=months, start=start or dt.datetime.now(dt.UTC), region=region,
                           lifecycle=lifecycle, advisories=load_osv(osv) if osv else None,
                           kev=load_kev(kev) if kev else None)
+
+
+def conflicts(plans: list[PathLike | Plan], *, calendar: PathLike | None = None, judge_days: float = 7.0,
+              seed: int = 0) -> list:
+    """Conflicts between the changes of ``plans`` and of a change ``calendar`` CSV (see
+    :mod:`upgradesim.sustain.conflicts`): a list of :class:`~upgradesim.sustain.Conflict`."""
+    from .sustain import change_of_plan, find_conflicts, read_calendar
+
+    changes = [change_of_plan(load(p), getattr(p, "name", str(p)), seed=seed) for p in plans]
+    if calendar is not None:
+        changes += read_calendar(calendar)
+    if len(changes) < 2:
+        from .errors import DataError
+
+        raise DataError("conflicts: give at least two changes (plans, or a --calendar with changes)")
+    return find_conflicts(changes, judge_days=judge_days)
 
 
 def data_compare(source: PathLike, target: PathLike, *, keys: dict[str, str] | None = None, sample: int = 10):

@@ -290,3 +290,25 @@ def schedule(plan: Path, months: int, start, region, ics, lifecycle_file, osv, k
                  + (f"; wrote {ics}" if ics else ""))
     _emit(as_json, result.to_dict() | {"ics": str(ics) if ics else None}, lines)
     sys.exit(2 if result.findings else 0)
+
+
+@cli.command()
+@click.argument("plans", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--calendar", type=click.Path(dir_okay=False, path_type=Path),
+              help="A change calendar CSV (change_id, start, end, components) from a change-management tool.")
+@click.option("--judge-days", type=click.FloatRange(0), default=7.0, show_default=True,
+              help="Days after a change during which its verdict is judged.")
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True, help="Seed of the span simulation.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
+@_user_errors
+def conflicts(plans, calendar, judge_days: float, seed: int, as_json: bool) -> None:
+    """Conflicts between changes (PLANS and a --calendar): overlapping work on shared components or
+    their dependencies, capacity taken down together, work inside another's freeze or judge window,
+    ordering. Exit 2 on a conflict."""
+    from . import api
+
+    found = api.conflicts(list(plans), calendar=calendar, judge_days=judge_days, seed=seed)
+    lines = [f"{c.kind.upper():13} {' / '.join(c.changes)}: {c.detail}" for c in found]
+    lines.append(f"{len(found)} conflict(s)" if found else "no conflicts")
+    _emit(as_json, {"conflicts": [c.as_dict() for c in found]}, lines)
+    sys.exit(2 if found else 0)

@@ -88,8 +88,11 @@ def write_sample(
     from .advisories import write_advisories
 
     advisories = write_advisories(folder)
+    from .changes import write_changes
+
+    changes = write_changes(folder)
     return SampleFiles(plan_file, tuple(paths), len(frame), (*logs, judge_file, *governance, *executions, *evidence,
-                                                             *datasets, *advisories))
+                                                             *datasets, *advisories, *changes))
 
 
 JUDGE_YAML = """\
