@@ -115,3 +115,29 @@ def test_cli_parity_exit_codes(tmp_path):
     assert res.exit_code == 2 and doc["score"] == 70.0  # the critical workflow is not exercised: high
     res = CliRunner().invoke(cli, ["parity", str(path), "--env", "nope"])
     assert res.exit_code == 1
+
+
+def test_data_residency():
+    from upgradesim.readiness.evidence_checks import check_residency
+
+    def plan(flows, allowed=(), require=False, eu="EU"):
+        def edit(d):
+            d["regions"] = [dict(d["regions"][0], name="eu", jurisdiction=eu),
+                            dict(d["regions"][0], name="us", jurisdiction="US"),
+                            dict(d["regions"][0], name="eu2", jurisdiction="eu")]
+            if eu is None:
+                del d["regions"][0]["jurisdiction"]
+            d["data_flows"] = flows
+            d["residency"] = {"allowed": list(allowed), "require_jurisdiction": require}
+        return make_plan(edit)
+    move = [{"name": "arch", "kind": "archive", "source": "eu", "target": "us", "data": "orders"}]
+    (f,) = check_residency(plan(move))
+    assert f["severity"] == "blocker" and f["message"] == (
+        "archive arch (orders) moves data from eu (EU) to us (US): the residency policy does not allow it")
+    assert check_residency(plan(move, allowed=["eu -> us"])) == []
+    assert check_residency(plan([{"name": "r", "kind": "replication", "source": "eu", "target": "eu2"}])) == []
+    (g,) = check_residency(plan(move, eu=None))
+    assert g["severity"] == "warning" and "eu declares no jurisdiction" in g["message"]
+    assert check_residency(plan(move, eu=None, require=True))[0]["severity"] == "blocker"
+    with pytest.raises(PlanError, match=r"data_flows\[0\].target\(=mars\): unknown region"):
+        plan([{"name": "x", "kind": "backup", "source": "eu", "target": "mars"}])

@@ -182,13 +182,14 @@ def test_clean_estate_is_go():
 
 def test_sample_estate_findings():
     result = assess(load_plan(sample_plan_path()), as_of=AS_OF)
+    # + 1 blocker: the order-history archive moves EU data to the US (residency);
     # + 1 blocker: rabbitmq 3.11 -> 3.13 skips 3.12 (upgrade paths); + 5 blockers: the staging
     # evidence gates (before_go) with no store are missing; + 2 warnings:
     # erp-connector and tax-service touched without fallback or contract test; + 1 info: shipping-api
     # has a fallback but no contract test
-    assert result.counts() == {"blocker": 24, "warning": 18, "info": 15}
+    assert result.counts() == {"blocker": 25, "warning": 18, "info": 15}
     assert set(result.findings.area) == {"dependency", "lifecycle", "capacity", "security", "customization", "workflow",
-                                         "integration", "evidence"}
+                                         "integration", "evidence", "residency"}
     evd = result.findings[result.findings.area == "evidence"]
     assert len(evd) == 5 and set(evd.severity) == {"blocker"}
     assert sorted(result.findings[result.findings.area == "integration"].component) == [
@@ -207,12 +208,12 @@ def test_cli_readiness(tmp_path):
     assert result.exit_code == 2
     doc = json.loads(result.output)
     assert list(doc)[:5] == ["as_of", "decision", "score", "counts", "upgrade_order"]
-    assert doc["decision"] == "no-go" and doc["counts"]["blocker"] == 24
+    assert doc["decision"] == "no-go" and doc["counts"]["blocker"] == 25
     from upgradesim.store import Store
 
     with Store(tmp_path / "r.duckdb") as store:
         stored = store.readiness()
-    assert len(stored["findings"]) == 57 and stored["readiness_runs"].decision.iloc[0] == "no-go"
+    assert len(stored["findings"]) == 58 and stored["readiness_runs"].decision.iloc[0] == "no-go"
     bad = runner.invoke(cli, ["readiness", str(sample_plan_path()), "--as-of", "30/11/2026"])
     assert bad.exit_code == 1 and "--as-of(=30/11/2026): must be a date YYYY-MM-DD" in bad.output
 

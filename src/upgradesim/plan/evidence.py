@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 
 from .base import Name, NonNegative, Positive, Probability, _Frozen
 
-__all__ = ["Gate", "Stage", "Probe", "Environment", "Integration", "GATE_KINDS"]
+__all__ = ["Gate", "Stage", "Probe", "Environment", "Integration", "GATE_KINDS", "DataFlow", "Residency"]
 
 TEST_KINDS = ("regression", "integration", "smoke")
 GATE_KINDS = (*TEST_KINDS, "performance", "uat", "dr_drill", "training", "pir", "probe")
@@ -122,3 +122,23 @@ class Integration(_Frozen):
     partner: str = Field(min_length=1)
     fallback: Literal["queue_retry", "degrade", "manual"] | None = None
     contract_test: str | None = None  # the test id (classname::name or a prefix) that checks the contract
+
+
+class DataFlow(_Frozen):
+    """Data the change moves or copies between regions: a migration, a replica, a backup, the
+    blue-green copy of a stack."""
+
+    name: Name
+    kind: Literal["migration", "replication", "backup", "blue_green_copy", "archive"]
+    source: Name  # region
+    target: Name  # region
+    data: str = ""  # what is moved (orders, customer records, ...)
+
+
+class Residency(_Frozen):
+    """Where data may go: a flow stays in its jurisdiction, or follows one of the ``allowed`` pairs
+    (``EU -> UK``). Blue-green and parallel-run stacks are built in their own region, so only the
+    declared ``data_flows`` can cross."""
+
+    allowed: tuple[str, ...] = ()  # "EU -> UK": flows from the first to the second are allowed
+    require_jurisdiction: bool = False  # every region involved in a flow must declare one

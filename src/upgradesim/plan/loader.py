@@ -205,6 +205,10 @@ def _cross_checks(data: dict, lines: dict[Path_, int], source: str) -> list[Prob
     for i, name in enumerate(names):
         if isinstance(name, str) and names.index(name) != i:
             add(("probes", i, "name"), name, f"duplicate probe name (first at probes[{names.index(name)}])")
+    for i, flow in _items(data.get("data_flows")):
+        for end in ("source", "target"):
+            if isinstance(flow.get(end), str) and flow[end] not in regions:
+                unknown(("data_flows", i, end), flow[end], regions, "region")
     for i, env in _items(data.get("environments")):
         for tier in _section(env, "nodes"):
             if tiers and isinstance(tier, str) and tier not in tiers:

@@ -43,7 +43,7 @@ from .distributions import (  # noqa: F401
     SpanOrZero,
     Triangular,
 )
-from .evidence import Environment, Integration, Probe, Stage
+from .evidence import DataFlow, Environment, Integration, Probe, Residency, Stage
 from .risk import RiskTolerance  # noqa: F401 - part of the plan model
 from .search import SearchSpace
 from .strategies import (  # noqa: F401
@@ -284,6 +284,7 @@ class Region(_Frozen):
     nodes: dict[Name, Annotated[int, Field(ge=0)]]
     traffic: Traffic
     windows: tuple[WeeklyWindow, ...] = ()  # defaults to calendar.windows when empty
+    jurisdiction: str | None = None  # where its data lives under the law (EU, US, AU, ...): data residency
 
     @field_validator("tz")
     @classmethod
@@ -456,6 +457,8 @@ class Plan(_Frozen):
     evidence: dict[Name, Stage] = {}  # stage -> the evidence it needs (`upgradesim evidence check`)
     probes: tuple[Probe, ...] = ()  # health checks (`upgradesim probe`)
     environments: tuple[Environment, ...] = ()  # staging and others, for `upgradesim parity`
+    data_flows: tuple[DataFlow, ...] = ()  # where the change moves or copies data (residency)
+    residency: Residency = Residency()
     chosen_strategy: Name | None = None
     roles: Roles | None = None
     cutover_at: dt.datetime | None = None  # separates baseline from post-upgrade telemetry

@@ -21,7 +21,8 @@ FINDING_COLUMNS = ["id", "area", "severity", "component", "message", "evidence",
 COMPONENT_COLUMNS = ["component", "tier", "product", "version", "target_version", "readiness", "blockers",
                      "warnings", "coverage", "lifecycle_status", "days_to_eol", "urgency_rank"]
 _PREFIX = {"dependency": "DEP", "lifecycle": "LC", "capacity": "CAP", "security": "SEC",
-           "customization": "CUS", "workflow": "WF", "integration": "INT", "evidence": "EVD", "advisory": "ADV"}
+           "customization": "CUS", "workflow": "WF", "integration": "INT", "evidence": "EVD", "advisory": "ADV",
+           "residency": "RES"}
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ def assess(plan: Plan, *, as_of: dt.date, store=None, lifecycle: Lifecycle | str
     found += checks.check_security(plan)
     found += checks.check_customizations(plan)
     found += evidence_checks.check_integrations(plan, graph, store)
+    found += evidence_checks.check_residency(plan)
     adv_rows = []
     if advisories is not None:
         adv_findings, adv_rows = evidence_checks.check_advisories(plan, advisories, kev)

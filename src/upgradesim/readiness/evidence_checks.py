@@ -10,7 +10,7 @@ import networkx as nx
 from ..plan.model import Plan
 from .checks import _finding
 
-__all__ = ["check_integrations", "check_evidence", "check_advisories"]
+__all__ = ["check_integrations", "check_evidence", "check_advisories", "check_residency"]
 
 
 def _integrations(plan: Plan):
@@ -109,3 +109,32 @@ def check_advisories(plan: Plan, advisories, kev: dict | None) -> tuple[list[dic
                                   f"{still}", evidence,
                                   f"move to {f['fixed_in']} or later" if f["fixed_in"] else "mitigate; watch for a fix"))
     return found, rows
+
+
+def check_residency(plan: Plan) -> list[dict]:
+    """A declared data flow between regions of different jurisdictions that the plan's residency
+    policy does not allow: a blocker; an unknown jurisdiction: a warning (or a blocker when the
+    policy requires one)."""
+    regions = {r.name: r for r in plan.regions}
+    allowed = set()
+    for rule in plan.residency.allowed:
+        a, _, b = rule.partition("->")
+        allowed.add((a.strip().upper(), b.strip().upper()))
+    found = []
+    for flow in plan.data_flows:
+        src, dst = regions[flow.source].jurisdiction, regions[flow.target].jurisdiction
+        what = f"{flow.kind.replace('_', ' ')} {flow.name}" + (f" ({flow.data})" if flow.data else "")
+        if src is None or dst is None:
+            missing = ", ".join(r for r, j in ((flow.source, src), (flow.target, dst)) if j is None)
+            found.append(_finding("residency", "blocker" if plan.residency.require_jurisdiction else "warning", "",
+                                  f"{what} moves data {flow.source} -> {flow.target}, but {missing} declares no "
+                                  "jurisdiction: residency cannot be judged", "regions[].jurisdiction",
+                                  "declare each region's jurisdiction"))
+            continue
+        if src.upper() != dst.upper() and (src.upper(), dst.upper()) not in allowed:
+            found.append(_finding("residency", "blocker", "",
+                                  f"{what} moves data from {flow.source} ({src}) to {flow.target} ({dst}): the "
+                                  "residency policy does not allow it", "data_flows, residency.allowed",
+                                  f"keep the data in {src}, or record the legal basis as residency.allowed "
+                                  f"'{src} -> {dst}'"))
+    return found
