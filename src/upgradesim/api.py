@@ -27,7 +27,7 @@ __all__ = ["load", "validate", "Validation", "simulate", "compare", "check", "Co
            "sample_workspace", "SAMPLE_FOLDER", "what_if_changes", "what_if_controls", "optimize",
            "forecast", "evidence_add", "evidence_list", "evidence_show", "evidence_check", "probe", "data_compare",
            "data_pii", "parity", "schedule",
-           "conflicts"]
+           "conflicts", "debt"]
 
 PathLike = str | os.PathLike
 
@@ -220,6 +220,36 @@ def conflicts(plans: list[PathLike | Plan], *, calendar: PathLike | None = None,
 
         raise DataError("conflicts: give at least two changes (plans, or a --calendar with changes)")
     return find_conflicts(changes, judge_days=judge_days)
+
+
+def debt(db: PathLike, *, add: PathLike | None = None, propose_from: PathLike | Plan | None = None,
+         as_of: dt.date | None = None, owner: str = "unassigned", close: str | None = None, status: str | None = "open"):
+    """The technical-debt register: add items from a file, add the items readiness proposes for a
+    plan, close one; returns the register (with age and overdue days as of ``as_of``)."""
+    from .store import Store
+    from .sustain.debt import age, propose, read_items
+
+    day = as_of or dt.date.today()
+    with Store(Path(db)) as store:
+        if add is not None:
+            store.write_debt(read_items(add), str(Path(add).name))
+        if propose_from is not None:
+            loaded = load(propose_from)
+            from .readiness import assess
+
+            store.write_debt(propose(loaded, assess(loaded, as_of=day), as_of=day, owner=owner), "proposed")
+        if close is not None:
+            store.close_debt(close, day)
+        frame = store.debt(status=status)
+    if len(frame):
+        import pandas as pd
+
+        def _day(v):
+            return None if v is None or pd.isna(v) else pd.Timestamp(v).date()
+        aged = [age(_day(r.created), _day(r.due), day) for r in frame.itertuples()]
+        frame["age_days"] = [a["age_days"] for a in aged]
+        frame["overdue_days"] = [a["overdue_days"] for a in aged]
+    return frame
 
 
 def data_compare(source: PathLike, target: PathLike, *, keys: dict[str, str] | None = None, sample: int = 10):

@@ -312,3 +312,36 @@ def conflicts(plans, calendar, judge_days: float, seed: int, as_json: bool) -> N
     lines.append(f"{len(found)} conflict(s)" if found else "no conflicts")
     _emit(as_json, {"conflicts": [c.as_dict() for c in found]}, lines)
     sys.exit(2 if found else 0)
+
+
+@cli.command()
+@click.option("--add", "add", type=click.Path(dir_okay=False, path_type=Path),
+              help="Add items from a YAML list or CSV (component, kind, title, owner, created, ...).")
+@click.option("--propose", "propose_from", type=click.Path(dir_okay=False, path_type=Path),
+              help="Add the items readiness proposes for this plan.")
+@click.option("--owner", default="unassigned", show_default=True, help="Owner of proposed items.")
+@click.option("--close", default=None, help="Close an open item (8 or more characters of its id).")
+@click.option("--all", "show_all", is_flag=True, help="List closed items too.")
+@click.option("--as-of", "as_of", default=None, help="Aging as of this date (YYYY-MM-DD; default today).")
+@DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
+@_user_errors
+def debt(add, propose_from, owner, close, show_all, as_of, db: Path, as_json: bool) -> None:
+    """The technical-debt register: deferred upgrades, customisations, workarounds and unsupported
+    versions with owner, due date, effort, interest and age; exit 2 when an item is overdue."""
+    from . import api
+    from .cli import _as_of
+    from .tables import text_table
+
+    frame = api.debt(db, add=add, propose_from=propose_from, as_of=_as_of(as_of), owner=owner, close=close,
+                     status=None if show_all else "open")
+    overdue = int((frame["overdue_days"] > 0).sum()) if len(frame) else 0
+    if len(frame):
+        shown = frame.assign(id=frame["item_id"].str[:8], title=frame["title"].str[:60])[
+            ["id", "component", "kind", "owner", "age_days", "overdue_days", "status", "title"]]
+        lines = [text_table(shown)]
+    else:
+        lines = ["the register is empty"]
+    lines.append(f"{len(frame)} item(s), {overdue} overdue")
+    _emit(as_json, {"items": frame.astype(str).to_dict("records") if len(frame) else [], "overdue": overdue}, lines)
+    sys.exit(2 if overdue else 0)

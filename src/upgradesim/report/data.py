@@ -148,7 +148,27 @@ class CabData:
     triggers: pd.DataFrame
     roles: pd.DataFrame
     evidence: pd.DataFrame = field(default_factory=pd.DataFrame)  # every stage's gates, as of now
+    debt: pd.DataFrame = field(default_factory=pd.DataFrame)  # open register items on the plan's components
 
+
+def debt_table(plan: Plan, db_path: str) -> pd.DataFrame:
+    """Open technical-debt items on the plan's components, oldest first, aged as of the rollout's start."""
+    from pathlib import Path
+
+    from ..store import Store
+
+    columns = ["component", "kind", "title", "owner", "age (days)", "due"]
+    if not Path(db_path).exists():
+        return pd.DataFrame(columns=columns)
+    with Store(db_path, read_only=True) as store:
+        frame = store.debt(status="open")
+    names = {c.name for c in plan.components}
+    frame = frame[frame["component"].isin(names)]
+    start = pd.Timestamp(plan.calendar.start_utc.date())
+    return pd.DataFrame({"component": frame["component"], "kind": frame["kind"].str.replace("_", " "),
+                         "title": frame["title"], "owner": frame["owner"],
+                         "age (days)": (start - pd.to_datetime(frame["created"])).dt.days,
+                         "due": pd.to_datetime(frame["due"]).dt.date}, columns=columns)
 
 def evidence_table(plan: Plan, db_path: str) -> pd.DataFrame:
     """Each gate of the before-go stages judged as of the rollout's start (the moment the go
@@ -195,4 +215,5 @@ def cab_data(plan: Plan, db_path: str) -> CabData:
         {"trigger": "failed schema migration", "threshold": "any"},
     ]).assign(threshold=lambda f: f["threshold"].map(lambda v: "disabled" if v is None else v))
     roles = pd.DataFrame([{"role": k, "person": v} for k, v in (plan.roles.model_dump().items() if plan.roles else [])])
-    return CabData(ready, roll, strategy, checks, triggers, roles, evidence_table(plan, db_path))
+    return CabData(ready, roll, strategy, checks, triggers, roles, evidence_table(plan, db_path),
+                   debt_table(plan, db_path))

@@ -91,8 +91,11 @@ def write_sample(
     from .changes import write_changes
 
     changes = write_changes(folder)
+    from .debt import write_debt
+
+    debt = write_debt(folder)
     return SampleFiles(plan_file, tuple(paths), len(frame), (*logs, judge_file, *governance, *executions, *evidence,
-                                                             *datasets, *advisories, *changes))
+                                                             *datasets, *advisories, *changes, *debt))
 
 
 JUDGE_YAML = """\

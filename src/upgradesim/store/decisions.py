@@ -54,3 +54,38 @@ class DecisionQueries:
             raise StoreError(f"{self.path}: no forecast {forecast_id!r}")
         return json.loads(row[2]) | {"forecast_id": forecast_id, "plan_hash": row[0], "created_at": row[1],
                                      "remaining": json.loads(row[3])}
+
+    # ------------------------------------------------------------------ technical debt
+
+    def write_debt(self, items, source: str) -> list[str]:
+        """Add register items in one transaction (an item already open for the same component,
+        kind and title is not added twice); returns the new ids."""
+        ids = []
+        with self.transaction():
+            for item in items:
+                dup = self.con.execute("SELECT item_id FROM debt_items WHERE component = ? AND kind = ? AND title = ? "
+                                       "AND status = 'open'", [item.component, item.kind, item.title]).fetchone()
+                if dup:
+                    continue
+                item_id = str(uuid.uuid4())
+                self.con.execute("INSERT INTO debt_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', NULL, ?)", [
+                    item_id, item.component, item.kind, item.title, item.owner, item.created, item.due,
+                    item.effort_days, item.interest_per_month, item.interest_note, json.dumps(list(item.links)),
+                    source])
+                ids.append(item_id)
+        return ids
+
+    def debt(self, *, status: str | None = "open"):
+        sql = "SELECT * FROM debt_items" + (" WHERE status = ?" if status else "") + " ORDER BY created, component"
+        return self.con.execute(sql, [status] if status else []).df()
+
+    def close_debt(self, item_id: str, on: dt.date) -> None:
+        from ..errors import StoreError
+
+        with self.transaction():
+            rows = self.con.execute("SELECT item_id FROM debt_items WHERE item_id LIKE ? || '%' AND status = 'open'",
+                                    [item_id]).fetchall()
+            if len(rows) != 1:
+                raise StoreError(f"debt item {item_id!r}: {'no open item' if not rows else 'ambiguous'} "
+                                 "(give 8 or more characters of an open item's id)")
+            self.con.execute("UPDATE debt_items SET status = 'closed', closed = ? WHERE item_id = ?", [on, rows[0][0]])

@@ -230,6 +230,14 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
         "summary": ("VARCHAR", "JSON: what gates read (pass rate, outcome, ...)"),
         "details": ("VARCHAR", "JSON: test cases, transactions, people, probe results"),
     },
+    "debt_items": {
+        "item_id": ("VARCHAR PRIMARY KEY", "uuid"), "component": ("VARCHAR", ""),
+        "kind": ("VARCHAR", "deferred_upgrade, customisation, workaround, unsupported_version"),
+        "title": ("VARCHAR", ""), "owner": ("VARCHAR", ""), "created": ("DATE", ""), "due": ("DATE", ""),
+        "effort_days": ("DOUBLE", "estimated effort"), "interest_per_month": ("DOUBLE", "the cost of waiting"),
+        "interest_note": ("VARCHAR", ""), "links": ("VARCHAR", "JSON list: finding ids, advisories, tickets"),
+        "status": ("VARCHAR", "open or closed"), "closed": ("DATE", ""), "source": ("VARCHAR", "the file, or proposed"),
+    },
     "upgrade_history": {
         "change_id": ("VARCHAR", ""), "started_at": ("TIMESTAMPTZ", ""), "finished_at": ("TIMESTAMPTZ", ""),
         "requested_at": ("TIMESTAMPTZ", "when the change was raised (for lead time)"),
