@@ -54,7 +54,7 @@ def test_register_propose_close_and_cli(tmp_path):
     assert kinds["customisation"] == 5 and kinds["unsupported_version"] >= 5  # one per customization finding
     assert set(proposed[proposed.kind == "customisation"].component) == {"customer-portal", "erp-connector",
                                                                           "order-api", "order-worker"}
-    first = proposed["item_id"].iloc[0]
+    first = proposed[proposed.kind == "customisation"]["item_id"].iloc[0]
     closed = api.debt(db, close=first[:8], as_of=dt.date(2027, 3, 6))
     assert first not in set(closed["item_id"])
     with pytest.raises(StoreError, match="no open item"):
