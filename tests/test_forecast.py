@@ -200,7 +200,7 @@ def test_another_change_bad_fields_and_json_lines(tmp_path):
     log = read_log(lines, nodes=nodes, change_id=CHG, now=now)
     assert log.done == {"eu/db/001": T0 + dt.timedelta(minutes=20)} and log.durations == {"db": [20.0]}
     lines.write_text('{"ts": "2027-03-01T00:00:00Z", "change_id": \n')
-    with pytest.raises(DataError, match="log.jsonl:1: not a JSON object"):
+    with pytest.raises(DataError, match="log.jsonl:1: not JSON"):
         read_log(lines, nodes=nodes, change_id=CHG, now=now)
 
 

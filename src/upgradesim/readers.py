@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -99,19 +100,42 @@ _RULES = {"timestamp": "must be an ISO 8601 date or date-time (2026-11-30T02:00:
           "number": "must be a finite number", "count": "must be a whole number >= 0", "bool": "must be true or false"}
 
 
-def read_csv(path: str | Path, columns: dict[str, str], *, required: tuple[str, ...] = (),
-             choices: dict[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
-    """Rows of a CSV with declared column kinds (text, timestamp, number, count, bool); empty cells
-    of optional columns are missing values. Unknown columns are an error (a typo is not data)."""
-    text = read_text(path, what="CSV")
+def csv_table(path: str | Path, text: str) -> list[list[str]]:
+    """The rows of CSV ``text`` (the header first, stripped); one error naming ``path`` when it is
+    no CSV or has no header row."""
     try:
-        reader = csv.reader(io.StringIO(text, newline=""))
-        rows = list(reader)
+        rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise DataError(f"{path}: not a CSV file ({exc})") from None
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise DataError(f"{path}: empty, no header row")
-    header = [cell.strip() for cell in rows[0]]
+    rows[0] = [cell.strip() for cell in rows[0]]
+    return rows
+
+
+def json_lines(path: str | Path, text: str):
+    """Yields (line number, object) of each non-blank line of JSON Lines ``text``, in order (a
+    caller's check of one line runs before the next is parsed); a bad line names its number."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{path}:{number}: not JSON: {exc.msg}") from None
+        except RecursionError:
+            raise DataError(f"{path}:{number}: nested too deeply") from None
+        if not isinstance(obj, dict):
+            raise DataError(f"{path}:{number}: each line must be a JSON object")
+        yield number, obj
+
+
+def read_csv(path: str | Path, columns: dict[str, str], *, required: tuple[str, ...] = (),
+             choices: dict[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
+    """Rows of a CSV with declared column kinds (text, timestamp, number, count, bool); empty cells
+    of optional columns are missing values. Unknown columns are an error (a typo is not data)."""
+    rows = csv_table(path, read_text(path, what="CSV"))
+    header = rows[0]
     unknown = [h for h in header if h not in columns]
     missing = [c for c in required if c not in header]
     problems = []

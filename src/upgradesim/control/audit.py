@@ -74,21 +74,11 @@ def append(store, key: bytes, records: list[dict], source: str = "record") -> li
 
 def read_jsonl(path: str | Path) -> list[dict]:
     """Records from a JSONL file of the team's own tooling; a bad line names its number."""
-    from ..readers import read_text
+    from ..readers import json_lines, read_text
 
     path = Path(path)
     records = []
-    for number, line in enumerate(read_text(path, what="JSONL file").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path}:{number}: not JSON: {exc.msg}") from None
-        except RecursionError:
-            raise DataError(f"{path}:{number}: nested too deeply") from None
-        if not isinstance(obj, dict):
-            raise DataError(f"{path}:{number}: each line must be a JSON object")
+    for number, obj in json_lines(path, read_text(path, what="JSONL file")):
         _normalise(obj, f"{path}:{number}")  # fail before anything is stored
         records.append(obj)
     return records

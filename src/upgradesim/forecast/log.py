@@ -16,11 +16,8 @@ order or after ``now``, a node finishing an attempt it never started.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import difflib
-import io
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,29 +60,13 @@ class ExecutionLog:
 
 
 def _rows(path: Path, text: str) -> list[tuple[int, dict]]:
-    stripped = text.lstrip()
-    if stripped.startswith("{"):
-        rows = []
-        for number, raw in enumerate(text.splitlines(), start=1):
-            if not raw.strip():
-                continue
-            try:
-                value = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{path}:{number}: not a JSON object ({exc.msg})") from None
-            if not isinstance(value, dict):
-                raise DataError(f"{path}:{number}: not a JSON object")
-            rows.append((number, {k: "" if v is None else str(v) for k, v in value.items()}))
-        return rows
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        table = list(reader)
-    except csv.Error as exc:
-        raise DataError(f"{path}: not a CSV file ({exc})") from None
-    if not table or not any(c.strip() for c in table[0]):
-        raise DataError(f"{path}: empty, no header row")
-    header = [c.strip() for c in table[0]]
-    rows = []
+    """(line, fields as text) of a JSON Lines or CSV log."""
+    from ..readers import csv_table, json_lines
+
+    if text.lstrip().startswith("{"):
+        return [(n, {k: "" if v is None else str(v) for k, v in obj.items()}) for n, obj in json_lines(path, text)]
+    table = csv_table(path, text)
+    header, rows = table[0], []
     for number, row in enumerate(table[1:], start=2):
         if not any(c.strip() for c in row):
             continue
