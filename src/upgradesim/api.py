@@ -195,63 +195,6 @@ def check(plan: PathLike | Plan, strategy: str | None = None, **kwargs) -> Check
     return Check(name, status, checks, comparison)
 
 
-def schedule(plan: PathLike | Plan, *, months: int = 6, start: dt.datetime | None = None, region: str | None = None,
-             lifecycle: PathLike | None = None, osv: PathLike | None = None, kev: PathLike | None = None):
-    """The patch schedule (:class:`upgradesim.sustain.Schedule`: ``to_frame()``, ``to_ics()``)."""
-    from .readiness.advisories import load_kev, load_osv
-    from .sustain import build_schedule
-
-    return build_schedule(load(plan), months=months, start=start or dt.datetime.now(dt.UTC), region=region,
-                          lifecycle=lifecycle, advisories=load_osv(osv) if osv else None,
-                          kev=load_kev(kev) if kev else None)
-
-
-def conflicts(plans: list[PathLike | Plan], *, calendar: PathLike | None = None, judge_days: float = 7.0,
-              seed: int = 0) -> list:
-    """Conflicts between the changes of ``plans`` and of a change ``calendar`` CSV (see
-    :mod:`upgradesim.sustain.conflicts`): a list of :class:`~upgradesim.sustain.Conflict`."""
-    from .sustain import change_of_plan, find_conflicts, read_calendar
-
-    changes = [change_of_plan(load(p), getattr(p, "name", str(p)), seed=seed) for p in plans]
-    if calendar is not None:
-        changes += read_calendar(calendar)
-    if len(changes) < 2:
-        from .errors import DataError
-
-        raise DataError("conflicts: give at least two changes (plans, or a --calendar with changes)")
-    return find_conflicts(changes, judge_days=judge_days)
-
-
-def debt(db: PathLike, *, add: PathLike | None = None, propose_from: PathLike | Plan | None = None,
-         as_of: dt.date | None = None, owner: str = "unassigned", close: str | None = None, status: str | None = "open"):
-    """The technical-debt register: add items from a file, add the items readiness proposes for a
-    plan, close one; returns the register (with age and overdue days as of ``as_of``)."""
-    from .store import Store
-    from .sustain.debt import age, propose, read_items
-
-    day = as_of or dt.date.today()
-    with Store(Path(db)) as store:
-        if add is not None:
-            store.write_debt(read_items(add), str(Path(add).name))
-        if propose_from is not None:
-            loaded = load(propose_from)
-            from .readiness import assess
-
-            store.write_debt(propose(loaded, assess(loaded, as_of=day), as_of=day, owner=owner), "proposed")
-        if close is not None:
-            store.close_debt(close, day)
-        frame = store.debt(status=status)
-    if len(frame):
-        import pandas as pd
-
-        def _day(v):
-            return None if v is None or pd.isna(v) else pd.Timestamp(v).date()
-        aged = [age(_day(r.created), _day(r.due), day) for r in frame.itertuples()]
-        frame["age_days"] = [a["age_days"] for a in aged]
-        frame["overdue_days"] = [a["overdue_days"] for a in aged]
-    return frame
-
-
 def data_compare(source: PathLike, target: PathLike, *, keys: dict[str, str] | None = None, sample: int = 10):
     """Compare two datasets table by table in DuckDB (see :mod:`upgradesim.datasets.compare`)."""
     from .datasets import compare_datasets
@@ -546,3 +489,4 @@ def what_if_controls(plan: PathLike | Plan, strategy: str):
 
 
 from .decide import forecast, optimize  # noqa: E402 - they use load() above
+from .sustain.service import conflicts, debt, schedule  # noqa: E402
