@@ -381,3 +381,31 @@ def archive_retention(root: Path, as_of: str | None, as_json: bool) -> None:
 
     rows = retention_check(root, _as_of(as_of))
     _emit(as_json, {"archives": rows}, [f"{r['change_id']}: {r['status']} (retain until {r['retain_until']})" for r in rows])
+
+
+@cli.command("runbook-diff")
+@click.argument("runbook_file", type=click.Path(path_type=Path))
+@click.option("--plan", "plan_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The change's plan (versions replaced, features removed, dependencies).")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="Compare configuration snapshots.")
+@click.option("--env", default="prod", show_default=True, help="With --db: the environment's snapshots.")
+@click.option("--before", default=None, help="With --db: the snapshot tag before the change.")
+@click.option("--after", default=None, help="With --db: the snapshot tag after the change.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
+@_user_errors
+def runbook_diff(runbook_file: Path, plan_path: Path, db, env: str, before, after, as_json: bool) -> None:
+    """After a change: the runbook steps, start-up orders and configuration keys it made stale, as
+    a checklist; exit 2 when anything is stale."""
+    from .control.runbook import load_runbook
+    from .control.runbook_diff import stale_items
+    from .plan import load_plan
+    from .store import Store
+
+    book, plan = load_runbook(runbook_file), load_plan(plan_path)
+    if db:
+        with Store(db, must_exist=True) as store:
+            items = stale_items(book, plan, store=store, env=env, before=before, after=after)
+    else:
+        items = stale_items(book, plan)
+    lines = [f"[ ] {i.area}: {i.subject}: {i.what} -> {i.action}" for i in items] or ["nothing stale"]
+    _gate(as_json, {"stale": [i.as_dict() for i in items]}, lines, len(items))
