@@ -43,6 +43,7 @@ demo: $(STAMP)
 	$(RUN_GATE) $(BIN)/upgradesim schedule $(DEMO_DIR)/plan.yaml --months 6 --from 2027-03-01 --ics $(DEMO_DIR)/patch-schedule.ics
 	$(RUN_GATE) $(BIN)/upgradesim conflicts $(DEMO_DIR)/plan.yaml $(DEMO_DIR)/changes/reporting-upgrade.yaml --calendar $(DEMO_DIR)/changes/calendar.csv
 	$(RUN_GATE) $(BIN)/upgradesim debt --add $(DEMO_DIR)/debt/register.yaml --propose $(DEMO_DIR)/plan.yaml --owner dana.ops --as-of 2027-03-05 --db $(DEMO_DIR)/upgradesim.duckdb
+	$(RUN_GATE) $(BIN)/upgradesim incidents $(DEMO_DIR)/plan.yaml --add $(DEMO_DIR)/incidents.csv --db $(DEMO_DIR)/upgradesim.duckdb
 	$(RUN_GATE) $(BIN)/upgradesim data compare $(DEMO_DIR)/datasets/source $(DEMO_DIR)/datasets/target
 	$(RUN_GATE) $(BIN)/upgradesim data pii $(DEMO_DIR)/datasets/staging
 	$(RUN_GATE) $(BIN)/upgradesim forecast $(DEMO_DIR)/plan.yaml --log $(DEMO_DIR)/forecast/clean.csv --now 2027-03-13T02:30:00Z --db $(DEMO_DIR)/upgradesim.duckdb

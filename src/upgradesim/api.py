@@ -27,7 +27,7 @@ __all__ = ["load", "validate", "Validation", "simulate", "compare", "check", "Co
            "sample_workspace", "SAMPLE_FOLDER", "what_if_changes", "what_if_controls", "optimize",
            "forecast", "evidence_add", "evidence_list", "evidence_show", "evidence_check", "probe", "data_compare",
            "data_pii", "parity", "schedule",
-           "conflicts", "debt"]
+           "conflicts", "debt", "incidents"]
 
 PathLike = str | os.PathLike
 
@@ -489,4 +489,4 @@ def what_if_controls(plan: PathLike | Plan, strategy: str):
 
 
 from .decide import forecast, optimize  # noqa: E402 - they use load() above
-from .sustain.service import conflicts, debt, schedule  # noqa: E402
+from .sustain.service import conflicts, debt, incidents, schedule  # noqa: E402

@@ -345,3 +345,34 @@ def debt(add, propose_from, owner, close, show_all, as_of, db: Path, as_json: bo
     lines.append(f"{len(frame)} item(s), {overdue} overdue")
     _emit(as_json, {"items": frame.astype(str).to_dict("records") if len(frame) else [], "overdue": overdue}, lines)
     sys.exit(2 if overdue else 0)
+
+
+@cli.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option("--add", "file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A ticket export (CSV or JSON: id, opened, closed, priority, service or ci, summary).")
+@click.option("--judge-days", type=click.FloatRange(0), default=7.0, show_default=True,
+              help="Days after the cutover in which an incident may be the change's.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Store the triage; a failed verdict stored there adds to the reasons.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
+@_user_errors
+def incidents(plan: Path, file, judge_days: float, db, as_json: bool) -> None:
+    """Post-upgrade incidents: each linked to a component, judged likely caused by the change or
+    not (with reasons), routed to its team's on-call; per component the open ones and the time to
+    resolve. Exit 2 when an open incident is likely the change's."""
+    from . import api
+    from .tables import text_table
+
+    found, summary = api.incidents(plan, file, db=db, judge_days=judge_days)
+    lines = [f"{i.id} {i.priority} {i.service} -> {i.component or '?'}"
+             + (f" (team {i.team}, on call {i.on_call})" if i.team else "")
+             + (": LIKELY THE CHANGE'S" if i.likely_caused else "") + (f" - {'; '.join(i.reasons)}" if i.reasons else "")
+             for i in found]
+    if len(summary):
+        lines.append(text_table(summary.round(1)))
+    open_caused = [i for i in found if i.likely_caused and i.closed is None]
+    lines.append(f"{len(found)} incident(s), {sum(i.likely_caused for i in found)} likely caused by the change, "
+                 f"{len(open_caused)} of those open")
+    _emit(as_json, {"incidents": [i.as_dict() for i in found], "by_component": summary.to_dict("records")}, lines)
+    sys.exit(2 if open_caused else 0)

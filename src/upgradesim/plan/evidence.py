@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 
 from .base import Name, NonNegative, Positive, Probability, _Frozen
 
-__all__ = ["Gate", "Stage", "Probe", "Environment", "Integration", "GATE_KINDS", "DataFlow", "Residency"]
+__all__ = ["Gate", "Stage", "Probe", "Environment", "Integration", "GATE_KINDS", "DataFlow", "Residency", "Team"]
 
 TEST_KINDS = ("regression", "integration", "smoke")
 GATE_KINDS = (*TEST_KINDS, "performance", "uat", "dr_drill", "training", "pir", "probe")
@@ -142,3 +142,12 @@ class Residency(_Frozen):
 
     allowed: tuple[str, ...] = ()  # "EU -> UK": flows from the first to the second are allowed
     require_jurisdiction: bool = False  # every region involved in a flow must declare one
+
+
+class Team(_Frozen):
+    """Who answers for components: incidents on them are routed to the on-call, then the escalation."""
+
+    name: Name
+    components: tuple[Name, ...] = Field(min_length=1)
+    on_call: str = Field(min_length=1)
+    escalation: tuple[str, ...] = ()

@@ -205,6 +205,10 @@ def _cross_checks(data: dict, lines: dict[Path_, int], source: str) -> list[Prob
     for i, name in enumerate(names):
         if isinstance(name, str) and names.index(name) != i:
             add(("probes", i, "name"), name, f"duplicate probe name (first at probes[{names.index(name)}])")
+    for i, team in _items(data.get("teams")):
+        for j, name in _names(team.get("components")):
+            if name not in components:
+                unknown(("teams", i, "components", j), name, components, "component")
     for i, flow in _items(data.get("data_flows")):
         for end in ("source", "target"):
             if isinstance(flow.get(end), str) and flow[end] not in regions:

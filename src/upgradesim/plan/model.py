@@ -43,7 +43,7 @@ from .distributions import (  # noqa: F401
     SpanOrZero,
     Triangular,
 )
-from .evidence import DataFlow, Environment, Integration, Probe, Residency, Stage
+from .evidence import DataFlow, Environment, Integration, Probe, Residency, Stage, Team
 from .risk import RiskTolerance  # noqa: F401 - part of the plan model
 from .search import SearchSpace
 from .strategies import (  # noqa: F401
@@ -459,6 +459,7 @@ class Plan(_Frozen):
     environments: tuple[Environment, ...] = ()  # staging and others, for `upgradesim parity`
     data_flows: tuple[DataFlow, ...] = ()  # where the change moves or copies data (residency)
     residency: Residency = Residency()
+    teams: tuple[Team, ...] = ()  # escalation paths: component -> team -> on-call (incidents)
     chosen_strategy: Name | None = None
     roles: Roles | None = None
     cutover_at: dt.datetime | None = None  # separates baseline from post-upgrade telemetry

@@ -6,6 +6,7 @@ from .context import ReportContext, fetch, missing_note, open_report, stale_note
 from .data import (
     cab_data,
     first_windows,
+    incidents_table,
     interval_table,
     post_upgrade_data,
     readiness_data,
@@ -22,4 +23,5 @@ __all__ = ["plots", "readiness_data", "rollout_window", "rollout_data", "interva
            "post_upgrade_data", "first_windows", "cab_data", "say", "heading", "table", "show", "REPORTS",
            "RenderResult", "render", "render_all", "notebooks_dir", "report_parameters", "ReportContext", "open_report",
            "fetch", "stale_note", "missing_note", "Decision", "decide", "plain_checks", "count", "label", "minutes", "odds",
-           "front_figure", "front_frame", "forecast_figure", "forecast_table", "front_table"]
+           "front_figure", "front_frame", "forecast_figure", "forecast_table", "front_table",
+           "incidents_table"]

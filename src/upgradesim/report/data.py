@@ -190,6 +190,29 @@ def evidence_table(plan: Plan, db_path: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["stage", "gate", "env", "status", "why"])
 
 
+def incidents_table(plan: Plan, db_path: str) -> pd.DataFrame:
+    """Incidents triaged against this plan's change (``upgradesim incidents --db``), per component:
+    open, resolved, mean hours to resolve, likely caused by the change."""
+    from pathlib import Path
+
+    from ..store import Store
+
+    columns = ["component", "open", "resolved", "mean hours to resolve", "likely caused by the change"]
+    if not Path(db_path).exists():
+        return pd.DataFrame(columns=columns)
+    with Store(db_path, read_only=True) as store:
+        frame = store.incidents(plan.change_id or None)
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    hours = (pd.to_datetime(frame["closed"]) - pd.to_datetime(frame["opened"])).dt.total_seconds() / 3600
+    frame = frame.assign(hours=hours, component=frame["component"].fillna("(not in the plan)"))
+    out = frame.groupby("component").agg(open=("closed", lambda s: int(s.isna().sum())),
+                                         resolved=("closed", lambda s: int(s.notna().sum())),
+                                         hours=("hours", "mean"), caused=("likely_caused", "sum")).reset_index()
+    out.columns = columns
+    return out.round(1)
+
+
 def cab_data(plan: Plan, db_path: str) -> CabData:
     """Everything the change advisory board pack shows, from the store's newest results."""
     try:

@@ -31,9 +31,21 @@ REGISTER = """\
 """
 
 
+INCIDENTS = """\
+id,opened,closed,priority,service,summary
+INC-1001,2026-11-21T09:12:00Z,,P2,order-api,Checkout times out for 2% of carts since the weekend
+INC-1002,2026-11-21T10:40:00Z,2026-11-21T14:05:00Z,3,orders-db,Replication lag alarm on the replica
+INC-1003,2026-11-23T08:00:00Z,2026-11-23T09:30:00Z,low,email-relay,Bounce notifications delayed
+INC-1004,2026-12-20T02:00:00Z,,P1,order-api,Pricing errors after the holiday price load
+INC-1005,2026-11-22T11:00:00Z,2026-11-22T12:00:00Z,P4,legacy-billing,Old billing export failed
+"""
+
+
 def write_debt(folder: Path) -> list[Path]:
     out = folder / "debt"
     out.mkdir(parents=True, exist_ok=True)
     path = out / "register.yaml"
     path.write_text(REGISTER)
-    return [path]
+    tickets = folder / "incidents.csv"
+    tickets.write_text(INCIDENTS)
+    return [path, tickets]

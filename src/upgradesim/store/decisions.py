@@ -89,3 +89,19 @@ class DecisionQueries:
                 raise StoreError(f"debt item {item_id!r}: {'no open item' if not rows else 'ambiguous'} "
                                  "(give 8 or more characters of an open item's id)")
             self.con.execute("UPDATE debt_items SET status = 'closed', closed = ? WHERE item_id = ?", [on, rows[0][0]])
+
+    # ------------------------------------------------------------------ incidents
+
+    def write_incidents(self, incidents, change_id: str) -> int:
+        """Insert or replace triaged incidents (by ticket id) in one transaction; returns how many."""
+        with self.transaction():
+            for inc in incidents:
+                self.con.execute("DELETE FROM incidents WHERE incident_id = ?", [inc.id])
+                self.con.execute("INSERT INTO incidents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+                    inc.id, inc.opened, inc.closed, inc.priority, inc.service, inc.summary, change_id, inc.component,
+                    inc.team, inc.on_call, inc.likely_caused, json.dumps(inc.reasons)])
+        return len(incidents)
+
+    def incidents(self, change_id: str | None = None):
+        sql = "SELECT * FROM incidents" + (" WHERE change_id = ?" if change_id else "") + " ORDER BY opened"
+        return self.con.execute(sql, [change_id] if change_id else []).df()

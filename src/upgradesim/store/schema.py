@@ -238,6 +238,14 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
         "interest_note": ("VARCHAR", ""), "links": ("VARCHAR", "JSON list: finding ids, advisories, tickets"),
         "status": ("VARCHAR", "open or closed"), "closed": ("DATE", ""), "source": ("VARCHAR", "the file, or proposed"),
     },
+    "incidents": {
+        "incident_id": ("VARCHAR PRIMARY KEY", "the ticket id"), "opened": ("TIMESTAMPTZ", ""),
+        "closed": ("TIMESTAMPTZ", ""), "priority": ("VARCHAR", "P1-P4"), "service": ("VARCHAR", "service or CI"),
+        "summary": ("VARCHAR", ""), "change_id": ("VARCHAR", "the change it was triaged against"),
+        "component": ("VARCHAR", "the plan component it concerns"), "team": ("VARCHAR", ""),
+        "on_call": ("VARCHAR", ""), "likely_caused": ("BOOLEAN", "by the change"),
+        "reasons": ("VARCHAR", "JSON list"),
+    },
     "upgrade_history": {
         "change_id": ("VARCHAR", ""), "started_at": ("TIMESTAMPTZ", ""), "finished_at": ("TIMESTAMPTZ", ""),
         "requested_at": ("TIMESTAMPTZ", "when the change was raised (for lead time)"),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..plan import Plan
 
-__all__ = ["schedule", "conflicts", "debt"]
+__all__ = ["schedule", "conflicts", "debt", "incidents"]
 
 PathLike = str | os.PathLike
 
@@ -72,3 +72,37 @@ def debt(db: PathLike, *, add: PathLike | None = None, propose_from: PathLike | 
         frame["age_days"] = [a["age_days"] for a in aged]
         frame["overdue_days"] = [a["overdue_days"] for a in aged]
     return frame
+
+
+def incidents(plan: PathLike | Plan, file: PathLike | None = None, *, db: PathLike | None = None,
+              judge_days: float = 7.0):
+    """Triage a ticket export against ``plan`` (stored with ``db``); returns (incidents, summary per
+    component: open, resolved, mean hours to resolve, likely caused)."""
+    import pandas as pd
+
+    from ..api import load
+    from ..store import Store
+    from .incidents import read_incidents, triage
+
+    loaded = load(plan)
+    failed: set = set()
+    found = []
+    if db is not None and Path(db).exists():
+        with Store(db, read_only=True) as store:
+            try:
+                v = store.verdict()
+                failed = set(v["services"][v["services"]["verdict"] == "Fail"]["service"])
+            except Exception:  # noqa: BLE001 - no verdict stored: nothing to link
+                failed = set()
+    if file is not None:
+        found = triage(read_incidents(file), loaded, judge_days=judge_days, failed_services=failed)
+        if db is not None:
+            with Store(db) as store:
+                store.write_incidents(found, loaded.change_id)
+    rows = pd.DataFrame([i.as_dict() for i in found])
+    if rows.empty:
+        return found, pd.DataFrame(columns=["component", "open", "resolved", "mean_hours_to_resolve", "likely_caused"])
+    summary = rows.assign(component=rows["component"].fillna("(not in the plan)")).groupby("component").agg(
+        open=("closed", lambda s: int(s.isna().sum())), resolved=("closed", lambda s: int(s.notna().sum())),
+        mean_hours_to_resolve=("hours_to_resolve", "mean"), likely_caused=("likely_caused", "sum")).reset_index()
+    return found, summary
