@@ -65,3 +65,19 @@ def test_team_components_must_exist():
 
     with pytest.raises(PlanError, match=r"teams\[0\].components\[0\]\(=nope\): unknown component"):
         make_plan(lambda d: d.update(teams=[{"name": "t", "components": ["nope"], "on_call": "x"}]))
+
+
+def test_kpi_shows_triaged_incidents(sample, tmp_path):
+    from upgradesim.sample.governance import write_governance  # noqa: F401 - the sample's history file
+
+    plan, tickets = sample
+    db = tmp_path / "s.duckdb"
+    api.incidents(plan, tickets, db=db)
+    history = tmp_path / "h.csv"
+    history.write_text("change_id,requested_at,started_at,finished_at,downtime_min,outcome,rolled_back,incidents_p1,"
+                       "incidents_p2,incidents_p3\nC1,2026-10-01,2026-10-05,2026-10-05,10,successful,false,0,0,0\n")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["history", str(history), "--db", str(db)]).exit_code == 0
+    res = runner.invoke(cli, ["kpi", "--db", str(db), "--json"])
+    assert json.loads(res.output)["triaged"] == {"incidents": 5, "likely_caused": 2, "open": 2,
+                                                  "mean_hours_to_resolve": pytest.approx((3 + 25 / 60 + 1.5 + 1) / 3)}

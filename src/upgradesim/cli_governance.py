@@ -269,11 +269,19 @@ def kpi(db: Path, by: str, as_json: bool) -> None:
 
     with Store(db, must_exist=True) as store:
         hist = store.history()
+        tickets = store.incidents()
     if hist.empty:
         raise DataError(f"{db}: no upgrade history (add it with: upgradesim history FILE.csv)")
     periods, overall = kpis(hist, by=by)
+    triaged = {}
+    if len(tickets):  # incidents triaged against changes (upgradesim incidents --db)
+        hours = (tickets["closed"] - tickets["opened"]).dt.total_seconds() / 3600
+        triaged = {"incidents": len(tickets), "likely_caused": int(tickets["likely_caused"].sum()),
+                   "open": int(tickets["closed"].isna().sum()),
+                   "mean_hours_to_resolve": float(hours.mean()) if hours.notna().any() else None}
     if as_json:
-        click.echo(json.dumps({"periods": periods.to_dict(orient="records")} | overall, indent=2, default=str))
+        click.echo(json.dumps({"periods": periods.to_dict(orient="records")} | overall | {"triaged": triaged},
+                              indent=2, default=str))
         return
     click.echo(periods.round(2).to_string(index=False))
     o, t = overall["overall"], overall["trend_mean_score"]
@@ -281,6 +289,10 @@ def kpi(db: Path, by: str, as_json: bool) -> None:
                f"rollback rate {o['rollback_rate']:.0%}, {int(o['incidents'])} incidents, "
                f"mean lead time {o['mean_lead_time_days']:.1f} days; trend of the mean score {t['per_period']:+.2f} "
                f"per {by} (p={t['p_value']:.2g})")
+    if triaged:
+        mttr = triaged["mean_hours_to_resolve"]
+        click.echo(f"triaged incidents: {triaged['incidents']}, {triaged['likely_caused']} likely caused by their change, "
+                   f"{triaged['open']} open" + (f", mean time to resolve {mttr:.1f} h" if mttr is not None else ""))
 
 
 @cli.command()
