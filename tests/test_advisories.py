@@ -191,3 +191,15 @@ def test_readiness_advisory_area_and_cli(tmp_path):
     assert res.exit_code == 2 and json.loads(res.output)["open"] == 2
     with pytest.raises(DataError, match="--kev: give --osv too"):
         api.readiness(sample_plan_path(), kev=tmp_path / "advisories" / "kev.csv")
+
+
+def test_known_exploitation_comes_first_in_the_urgency_order(tmp_path):
+    from upgradesim.sample.advisories import write_advisories
+    from upgradesim.sample.estate import sample_plan_path
+
+    write_advisories(tmp_path)
+    plain = api.readiness(sample_plan_path(), as_of=dt.date(2026, 11, 30)).components.set_index("component")
+    with_kev = api.readiness(sample_plan_path(), as_of=dt.date(2026, 11, 30), osv=tmp_path / "advisories" / "osv",
+                             kev=tmp_path / "advisories" / "kev.csv").components.set_index("component")
+    assert with_kev.loc["tls-library", "urgency_rank"] == 1  # openssl 1.1.1w: known exploited, left open
+    assert plain.loc["tls-library", "urgency_rank"] > 1

@@ -97,6 +97,12 @@ def assess(plan: Plan, *, as_of: dt.date, store=None, lifecycle: Lifecycle | str
     if advisories is not None:
         adv_findings, adv_rows = evidence_checks.check_advisories(plan, advisories, kev)
         found += adv_findings
+        # known exploitation outranks the calendar: such components come first in the urgency order
+        exploited = {r["component"] for r in adv_rows if r["known_exploited"] and r["affected"] and not r["target_fixes"]}
+        ranked = sorted(lc_rows, key=lambda r: (r["component"] not in exploited,
+                                                math.inf if math.isnan(r["days_to_eol"]) else r["days_to_eol"]))
+        for i, r in enumerate(ranked, start=1):
+            r["urgency_rank"] = i
     if plan.evidence:
         found += evidence_checks.check_evidence(plan, store, as_of)
     wf_findings, wf_rows = checks.check_workflows(plan, found)
