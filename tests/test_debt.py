@@ -17,7 +17,7 @@ from upgradesim.sustain.debt import age, read_items
 def test_items_from_yaml_and_csv_with_their_problems(tmp_path):
     from upgradesim.sample.debt import write_debt
 
-    (path,) = write_debt(tmp_path)
+    path, _ = write_debt(tmp_path)
     items = read_items(path)
     assert [(i.component, i.kind, i.due) for i in items] == [
         ("erp-connector", "workaround", dt.date(2026, 12, 31)), ("reporting-db", "deferred_upgrade", dt.date(2027, 4, 30))]
@@ -42,7 +42,7 @@ def test_register_propose_close_and_cli(tmp_path):
     from upgradesim.sample.debt import write_debt
     from upgradesim.sample.estate import sample_plan_path
 
-    (register,) = write_debt(tmp_path)
+    register, _ = write_debt(tmp_path)
     db = tmp_path / "s.duckdb"
     frame = api.debt(db, add=register, as_of=dt.date(2027, 3, 5))
     assert frame[["component", "age_days", "overdue_days"]].values.tolist() == [
@@ -69,7 +69,7 @@ def test_cab_pack_debt_table(tmp_path):
     from upgradesim.sample.debt import write_debt
     from upgradesim.sample.estate import sample_plan_path
 
-    (register,) = write_debt(tmp_path)
+    register, _ = write_debt(tmp_path)
     db = tmp_path / "s.duckdb"
     api.debt(db, add=register)
     table = debt_table(api.load(sample_plan_path()), str(db))
