@@ -41,7 +41,7 @@ def test_triage_of_the_sample_export(sample, tmp_path):
     table = incidents_table(api.load(plan), str(db)).set_index("component")
     assert table.loc["orders-db", "mean hours to resolve"] == 3.4 and table.loc["order-api", "open"] == 2
     res = CliRunner().invoke(cli, ["incidents", str(plan), "--add", str(tickets), "--json"])
-    assert res.exit_code == 2 and len(json.loads(res.output)["incidents"]) == 5
+    assert res.exit_code == 2 and len(json.loads(res.output)["incidents"]) == 6
 
 
 @pytest.mark.parametrize("text,message", [
@@ -79,5 +79,17 @@ def test_kpi_shows_triaged_incidents(sample, tmp_path):
     runner = CliRunner()
     assert runner.invoke(cli, ["history", str(history), "--db", str(db)]).exit_code == 0
     res = runner.invoke(cli, ["kpi", "--db", str(db), "--json"])
-    assert json.loads(res.output)["triaged"] == {"incidents": 5, "likely_caused": 2, "open": 2,
+    assert json.loads(res.output)["triaged"] == {"incidents": 6, "likely_caused": 3, "open": 3,
                                                   "mean_hours_to_resolve": pytest.approx((3 + 25 / 60 + 1.5 + 1) / 3)}
+
+
+def test_new_log_patterns_link_to_incidents(sample, tmp_path):
+    from upgradesim.sample.logs import write_logs
+
+    plan, tickets = sample
+    before, after = write_logs(tmp_path / "logs", api.load(plan).cutover_at, seed=20261121)[:2]
+    found, _ = api.incidents(plan, tickets, logs_before=before, logs_after=after)
+    erp = next(i for i in found if i.id == "INC-1006")
+    assert erp.likely_caused and erp.team == "integration-team"
+    assert any(r.startswith("a log pattern new or more frequent after the change names it") and "erp-connector" in r
+               for r in erp.reasons)

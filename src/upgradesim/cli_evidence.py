@@ -355,16 +355,20 @@ def debt(add, propose_from, owner, close, show_all, as_of, db: Path, as_json: bo
               help="Days after the cutover in which an incident may be the change's.")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Store the triage; a failed verdict stored there adds to the reasons.")
+@click.option("--logs-before", type=click.Path(dir_okay=False, path_type=Path), help="Logs before the change.")
+@click.option("--logs-after", type=click.Path(dir_okay=False, path_type=Path),
+              help="Logs after it: new or more frequent patterns naming an incident's component are linked.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
 @_user_errors
-def incidents(plan: Path, file, judge_days: float, db, as_json: bool) -> None:
+def incidents(plan: Path, file, judge_days: float, db, logs_before, logs_after, as_json: bool) -> None:
     """Post-upgrade incidents: each linked to a component, judged likely caused by the change or
     not (with reasons), routed to its team's on-call; per component the open ones and the time to
     resolve. Exit 2 when an open incident is likely the change's."""
     from . import api
     from .tables import text_table
 
-    found, summary = api.incidents(plan, file, db=db, judge_days=judge_days)
+    found, summary = api.incidents(plan, file, db=db, judge_days=judge_days, logs_before=logs_before,
+                                   logs_after=logs_after)
     lines = [f"{i.id} {i.priority} {i.service} -> {i.component or '?'}"
              + (f" (team {i.team}, on call {i.on_call})" if i.team else "")
              + (": LIKELY THE CHANGE'S" if i.likely_caused else "") + (f" - {'; '.join(i.reasons)}" if i.reasons else "")

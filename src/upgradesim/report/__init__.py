@@ -12,6 +12,7 @@ from .data import (
     readiness_data,
     rollout_data,
     rollout_window,
+    runbook_checklist,
 )
 from .decision import Decision, decide, plain_checks
 from .display import heading, say, show, table
@@ -24,4 +25,4 @@ __all__ = ["plots", "readiness_data", "rollout_window", "rollout_data", "interva
            "RenderResult", "render", "render_all", "notebooks_dir", "report_parameters", "ReportContext", "open_report",
            "fetch", "stale_note", "missing_note", "Decision", "decide", "plain_checks", "count", "label", "minutes", "odds",
            "front_figure", "front_frame", "forecast_figure", "forecast_table", "front_table",
-           "incidents_table"]
+           "incidents_table", "runbook_checklist"]

@@ -213,6 +213,16 @@ def incidents_table(plan: Plan, db_path: str) -> pd.DataFrame:
     return out.round(1)
 
 
+def runbook_checklist(plan: Plan, runbook_path: str) -> pd.DataFrame:
+    """What the change made stale in a runbook (``upgradesim runbook-diff``), as checklist rows."""
+    from ..control.runbook import load_runbook
+    from ..control.runbook_diff import stale_items
+
+    items = stale_items(load_runbook(runbook_path), plan)
+    return pd.DataFrame([{"done": "[ ]", "area": i.area, "where": i.subject, "what": i.what, "action": i.action}
+                         for i in items], columns=["done", "area", "where", "what", "action"])
+
+
 def cab_data(plan: Plan, db_path: str) -> CabData:
     """Everything the change advisory board pack shows, from the store's newest results."""
     try:

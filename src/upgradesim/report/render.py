@@ -20,7 +20,8 @@ __all__ = ["REPORTS", "RenderResult", "render", "render_all", "notebooks_dir", "
 REPORTS: dict[str, dict[str, str]] = {
     "readiness": {"plan_path": "", "db_path": ""},
     "rollout_strategy": {"plan_path": "", "db_path": "", "run_id": ""},
-    "post_upgrade": {"plan_path": "", "db_path": "", "verdict_id": "", "logs_before": "", "logs_after": ""},
+    "post_upgrade": {"plan_path": "", "db_path": "", "verdict_id": "", "logs_before": "", "logs_after": "",
+                     "runbook_path": ""},
     "cab_pack": {"plan_path": "", "db_path": ""},
     "forecast": {"plan_path": "", "db_path": "", "forecast_id": ""},
 }

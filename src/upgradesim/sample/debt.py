@@ -38,6 +38,7 @@ INC-1002,2026-11-21T10:40:00Z,2026-11-21T14:05:00Z,3,orders-db,Replication lag a
 INC-1003,2026-11-23T08:00:00Z,2026-11-23T09:30:00Z,low,email-relay,Bounce notifications delayed
 INC-1004,2026-12-20T02:00:00Z,,P1,order-api,Pricing errors after the holiday price load
 INC-1005,2026-11-22T11:00:00Z,2026-11-22T12:00:00Z,P4,legacy-billing,Old billing export failed
+INC-1006,2026-11-21T05:30:00Z,,P3,erp-connector,ERP order export retries and times out
 """
 
 

@@ -109,8 +109,11 @@ def read_incidents(path: str | Path) -> list[Incident]:
     return out
 
 
-def triage(incidents: list[Incident], plan, *, judge_days: float = 7.0, failed_services: set | None = None) -> list:
-    """Link each incident to a component, decide whether the change likely caused it, route it."""
+def triage(incidents: list[Incident], plan, *, judge_days: float = 7.0, failed_services: set | None = None,
+           new_patterns: list[str] | None = None) -> list:
+    """Link each incident to a component, decide whether the change likely caused it, route it.
+    ``new_patterns``: log templates new or more frequent after the change (``logs-diff``); one
+    naming the incident's component or service is added to its reasons."""
     names = {c.name.lower(): c.name for c in plan.components}
     upgraded = {c.name for c in plan.components if c.target_version}
     graph = plan.dependency_graph()
@@ -138,6 +141,11 @@ def triage(incidents: list[Incident], plan, *, judge_days: float = 7.0, failed_s
                                f"{inc.component}, {how} the change")
         elif touched:
             inc.reasons.append("outside the change's judge window")
+        for template in new_patterns or ():
+            low = template.lower()
+            if inc.component.lower() in low or key in low:
+                inc.reasons.append(f"a log pattern new or more frequent after the change names it: {template[:80]!r}")
+                break
         if inc.component.lower() in failed or key in failed:
             inc.reasons.append(f"the post-upgrade verdict for {inc.component} failed")
             inc.likely_caused = inc.likely_caused or inside

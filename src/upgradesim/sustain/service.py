@@ -75,7 +75,7 @@ def debt(db: PathLike, *, add: PathLike | None = None, propose_from: PathLike | 
 
 
 def incidents(plan: PathLike | Plan, file: PathLike | None = None, *, db: PathLike | None = None,
-              judge_days: float = 7.0):
+              judge_days: float = 7.0, logs_before: PathLike | None = None, logs_after: PathLike | None = None):
     """Triage a ticket export against ``plan`` (stored with ``db``); returns (incidents, summary per
     component: open, resolved, mean hours to resolve, likely caused)."""
     import pandas as pd
@@ -94,8 +94,15 @@ def incidents(plan: PathLike | Plan, file: PathLike | None = None, *, db: PathLi
                 failed = set(v["services"][v["services"]["verdict"] == "Fail"]["service"])
             except Exception:  # noqa: BLE001 - no verdict stored: nothing to link
                 failed = set()
+    patterns = None
+    if logs_before is not None and logs_after is not None:
+        from ..api import logs_diff
+
+        changed = logs_diff(logs_before, logs_after).changed()
+        patterns = [f"{c} {t}" for c, t in zip(changed["component"].fillna(""), changed["template"], strict=True)]
     if file is not None:
-        found = triage(read_incidents(file), loaded, judge_days=judge_days, failed_services=failed)
+        found = triage(read_incidents(file), loaded, judge_days=judge_days, failed_services=failed,
+                       new_patterns=patterns)
         if db is not None:
             with Store(db) as store:
                 store.write_incidents(found, loaded.change_id)
