@@ -113,6 +113,20 @@ def csv_table(path: str | Path, text: str) -> list[list[str]]:
     return rows
 
 
+def csv_records(path: str | Path, text: str) -> tuple[list[str], list[tuple[int, dict]]]:
+    """(header, [(line number, {column: stripped cell})]) of CSV ``text``; blank rows are skipped and
+    a row with another number of cells than the header is an error naming its line."""
+    table = csv_table(path, text)
+    header, rows = table[0], []
+    for number, row in enumerate(table[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) != len(header):
+            raise DataError(f"{path}:{number}: {len(row)} cells, the header has {len(header)}")
+        rows.append((number, dict(zip(header, (c.strip() for c in row), strict=True))))
+    return header, rows
+
+
 def json_lines(path: str | Path, text: str):
     """Yields (line number, object) of each non-blank line of JSON Lines ``text``, in order (a
     caller's check of one line runs before the next is parsed); a bad line names its number."""

@@ -61,19 +61,11 @@ class ExecutionLog:
 
 def _rows(path: Path, text: str) -> list[tuple[int, dict]]:
     """(line, fields as text) of a JSON Lines or CSV log."""
-    from ..readers import csv_table, json_lines
+    from ..readers import csv_records, json_lines
 
     if text.lstrip().startswith("{"):
         return [(n, {k: "" if v is None else str(v) for k, v in obj.items()}) for n, obj in json_lines(path, text)]
-    table = csv_table(path, text)
-    header, rows = table[0], []
-    for number, row in enumerate(table[1:], start=2):
-        if not any(c.strip() for c in row):
-            continue
-        if len(row) != len(header):
-            raise DataError(f"{path}:{number}: {len(row)} cells, the header has {len(header)}")
-        rows.append((number, dict(zip(header, (c.strip() for c in row), strict=True))))
-    return rows
+    return csv_records(path, text)[1]
 
 
 def read_log(path: str | Path, *, nodes: dict[str, str], change_id: str, now: dt.datetime) -> ExecutionLog:

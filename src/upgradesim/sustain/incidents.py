@@ -50,7 +50,7 @@ class Incident:
 
 
 def _rows(path: Path) -> list[tuple[str, dict]]:
-    from ..readers import csv_table, read_text
+    from ..readers import csv_records, read_text
 
     text = read_text(path, what="incident export")
     if text.lstrip().startswith(("[", "{")):
@@ -63,19 +63,11 @@ def _rows(path: Path) -> list[tuple[str, dict]]:
             raise DataError(f"{path}: a JSON export is a list of incidents (or {{\"incidents\": [...]}})")
         return [(f"{path}: incident {i + 1}", {k: "" if v is None else str(v) for k, v in r.items()})
                 for i, r in enumerate(rows)]
-    table = csv_table(path, text)
-    header = table[0]
+    header, records = csv_records(path, text)
     missing = [f for f in FIELDS if f not in header and not (f == "service" and "ci" in header)]
     if missing:
         raise DataError(f"{path}:1: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
-    out = []
-    for number, row in enumerate(table[1:], start=2):
-        if not any(c.strip() for c in row):
-            continue
-        if len(row) != len(header):
-            raise DataError(f"{path}:{number}: {len(row)} cells, the header has {len(header)}")
-        out.append((f"{path}:{number}", dict(zip(header, (c.strip() for c in row), strict=True))))
-    return out
+    return [(f"{path}:{number}", row) for number, row in records]
 
 
 def read_incidents(path: str | Path) -> list[Incident]:
