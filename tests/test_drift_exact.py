@@ -41,11 +41,11 @@ def test_classify_fills_every_field():
                          {"file": "a.yaml", "key": "timeout", "change": "changed", "baseline": "1", "current": "2"},
                          {"file": "b.ini", "key": "old", "change": "removed", "baseline": "1", "current": None}])
     register = ExceptionRegister(exceptions=(
+        DriftException(key="a.yaml:pool.max", reason="an older approval", owner="eve", approver="fay",
+                       expires=dt.date(2025, 1, 1)),  # first in the register, but expired
         DriftException(key="a.yaml:pool.*", env="staging", reason="load test sizing", owner="ann", approver="bob",
                        expires=dt.date(2027, 6, 30)),
         DriftException(key="b.ini:*", reason="legacy cleanup", owner="cy", approver="dee", expires=dt.date(2026, 1, 1)),
-        DriftException(key="a.yaml:pool.max", reason="an older approval", owner="eve", approver="fay",
-                       expires=dt.date(2025, 1, 1)),
     ))
     out = classify(diff, "staging", register, dt.date(2026, 12, 1))
     assert list(out.columns) == DRIFT_COLUMNS
