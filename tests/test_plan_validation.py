@@ -235,3 +235,16 @@ def test_durations_within_sane_ranges(write_plan):
                         "must be <= 525600"]
     ok = TINY_PLAN.replace("upgrade_min: 10,", "upgrade_min: 525600,")
     assert load_plan(write_plan(ok)).tiers["app"].upgrade_min.value == 525600
+
+
+def test_a_one_off_window_mixing_zoned_and_local_times_is_refused():
+    import pytest
+
+    from upgradesim.errors import PlanError
+
+    from .simplans import make_plan
+
+    def edit(d):
+        d["calendar"]["one_off_windows"] = [{"start": 0, "end": "2027-03-02T00:00:00"}]
+    with pytest.raises(PlanError, match="give start and end both in local time"):
+        make_plan(edit)

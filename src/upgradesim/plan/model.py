@@ -256,6 +256,8 @@ class OneOffWindow(_Frozen):
 
     @model_validator(mode="after")
     def _order(self) -> OneOffWindow:
+        if (self.start.tzinfo is None) != (self.end.tzinfo is None):  # a number reads as an aware epoch time
+            raise ValueError("give start and end both in local time (no zone) or both with a zone")
         if self.end <= self.start:
             raise ValueError("window must end after it starts")
         return self
