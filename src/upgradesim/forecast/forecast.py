@@ -106,8 +106,8 @@ def forecast(plan: Plan, log_path, *, now: dt.datetime | None = None, strategy: 
         model = build_strategy(p, inner_name)
         runner = _Waiting(model, wait_min, gate) if wait_min > 0 else model
         sims[key] = _figures(p, prep, runner, done, now, plan, replications, seed)
-    model = build_strategy(future, inner_name)
-    return _judge(base, future, prepare(future), model, sims, done, now, plan, posteriors, min_p_window, wait_min)
+    # the loop ends on the updated plan: its prepared estate and strategy model serve the judgement
+    return _judge(base, future, prep, model, sims, done, now, plan, posteriors, min_p_window, wait_min)
 
 
 def _remaining(plan: Plan, spec, prep, log: ExecutionLog, done, now) -> tuple[str, float, bool]:
@@ -281,8 +281,7 @@ def _judge(base, future, prep, model, sims, done, now, plan, posteriors, min_p_w
         decision = "pause" if decision == "continue" else decision
         reasons.append(f"P(finished by {_t(post['deadline'])}) is {pd_:.2f} (planned {pd0:.2f})"
                        + (f" < {need:g}" if need is not None else "") + ": re-plan the rest")
-    for p in posteriors:
-        p = posteriors[p]
+    for p in posteriors.values():
         if p.failures >= 2 and p.failure > FAILURE_RATIO * max(p.prior_failure, 1e-9):
             decision = "pause" if decision == "continue" else decision
             reasons.append(f"tier {p.tier}: {p.failures} of {p.attempts} attempts failed; the failure probability "

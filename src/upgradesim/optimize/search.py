@@ -10,7 +10,6 @@ whatever the number of workers.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import sys
@@ -172,7 +171,7 @@ def optimize(plan: Plan, *, budget: int | None = None, seed: int = 0, workers: i
     finally:
         bar.close()
         pool.close()
-    result.meta.update(seed=root, budget=budget, sampler=sampler, trials=len(trials), designs_tried=sum(1 for v in seen.values()),
+    result.meta.update(seed=root, budget=budget, sampler=sampler, trials=len(trials), designs_tried=len(seen),
                        designs_simulated=sum(1 for v in seen.values() if "pruned" not in v),
                        replications_screen=screen, replications_confirm=confirm,
                        families=",".join(families(plan)), seconds=round(time.monotonic() - started, 1),
@@ -265,7 +264,3 @@ def _why_empty(plan: Plan, seen: dict) -> list[str]:
             + (f"; {', '.join(all_out)} rules out every one" if all_out else ""))
     detail = ", ".join(f"{k} rules out {n}" for k, n in ranked)
     return [head + (f" ({detail})" if detail else "")]
-
-
-def to_json(result: OptimizeResult) -> str:
-    return json.dumps(result.to_dict(), indent=2, default=str)

@@ -64,10 +64,6 @@ class Conflict:
         return asdict(self)
 
 
-def _utc(d: dt.datetime) -> dt.datetime:
-    return d.replace(tzinfo=dt.UTC) if d.tzinfo is None else d.astimezone(dt.UTC)
-
-
 def change_of_plan(plan: Plan, source: str, *, seed: int = 0) -> Change:
     """A plan as a change: its span (simulated), windows, touched components and capacity taken."""
     from ..plan.calendar import region_calendar
