@@ -196,6 +196,8 @@ def test_an_older_store_is_migrated_in_a_transaction_after_a_backup(tmp_path):
         con.execute(f'ALTER TABLE sim_replications DROP COLUMN "{column}"')
     con.execute("DROP TABLE optimize_runs")  # added by schema 5
     con.execute("DROP TABLE forecast_runs")
+    for table in ("config_files", "pipeline_findings", "table_sizes"):  # added by schema 6
+        con.execute(f"DROP TABLE {table}")
     con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     con.close()
     with pytest.raises(StoreError, match=f"schema version 1, this upgradesim needs {SCHEMA_VERSION}"):
@@ -203,8 +205,8 @@ def test_an_older_store_is_migrated_in_a_transaction_after_a_backup(tmp_path):
     with Store(path) as store:
         columns = {r[0] for r in store.con.execute("DESCRIBE verdict_metrics").fetchall()}
         assert {"baseline_value", "candidate_value", "checks", "cycle"} <= columns and "shift" not in columns
-        assert store.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "5"
-        assert {"optimize_runs", "forecast_runs"} <= {r[0] for r in store.con.execute("SHOW TABLES").fetchall()}
+        assert store.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "6"
+        assert {"optimize_runs", "forecast_runs", "config_files", "pipeline_findings", "table_sizes"} <= {r[0] for r in store.con.execute("SHOW TABLES").fetchall()}
         assert "plan_hash" in {r[0] for r in store.con.execute("DESCRIBE readiness_runs").fetchall()}
         assert {"rollback_node_hours", "cost_node_hours", "cost"} <= {
             r[0] for r in store.con.execute("DESCRIBE sim_replications").fetchall()}

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover - types only
     from .plan import Plan
 
 __all__ = ["load", "validate", "Validation", "simulate", "compare", "check", "Comparison", "Check", "readiness",
-           "judge", "logs_diff", "snapshot", "Snapshot", "drift", "Drift", "report", "what_if", "demand_from_store",
+           "judge", "logs_diff", "snapshot", "Snapshot", "drift", "Drift", "restore", "Restore", "config_log", "report", "what_if", "demand_from_store",
            "sample_workspace", "SAMPLE_FOLDER", "what_if_changes", "what_if_controls", "optimize",
            "forecast", "evidence_add", "evidence_list", "evidence_show", "evidence_check", "probe", "data_compare",
            "data_pii", "parity", "schedule",
@@ -31,6 +31,7 @@ __all__ = ["load", "validate", "Validation", "simulate", "compare", "check", "Co
 
 PathLike = str | os.PathLike
 
+from .control.service import Drift, Restore, Snapshot, config_log, drift, restore, snapshot  # noqa: E402
 from .evidence.service import (  # noqa: E402
     evidence_add,
     evidence_check,
@@ -307,86 +308,6 @@ def logs_diff(before: PathLike, after: PathLike, *, alpha: float = 0.01, min_rat
         except re.error as exc:
             raise DataError(f"header: not a regular expression ({exc})") from None
     return run(Path(before), Path(after), alpha=alpha, min_ratio=min_ratio, header=header)
-
-
-# ----------------------------------------------------------------------------- configuration
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    snapshot_id: str
-    env: str
-    tag: str
-    files: int
-    keys: int
-    secrets: int
-
-    def to_dict(self) -> dict:
-        return dict(self.__dict__)
-
-    def to_frame(self) -> pd.DataFrame:
-        import pandas as pd
-
-        return pd.DataFrame([self.to_dict()])
-
-
-def snapshot(folder: PathLike, *, env: str, tag: str, db: PathLike) -> Snapshot:
-    """Read a folder's configuration files into the store (secrets kept as keyed fingerprints)."""
-    from .control import read_config_dir, store_key
-    from .paths import safe_name
-    from .store import Store
-
-    safe_name(env, "env")
-    safe_name(tag, "tag")
-    entries, hashes = read_config_dir(Path(folder), store_key(Path(db)))
-    with Store(Path(db)) as store:
-        snapshot_id = store.write_snapshot(env, tag, str(folder), entries, hashes)
-    return Snapshot(snapshot_id, env, tag, len(hashes), len(entries), sum(e.secret for e in entries))
-
-
-@dataclass(frozen=True)
-class Drift:
-    """Differences between an environment's newest snapshot and a baseline, classified."""
-
-    baseline: tuple[str, str]
-    current: tuple[str, str]
-    as_of: dt.date
-    differences: pd.DataFrame
-
-    @property
-    def unapproved(self) -> pd.DataFrame:
-        return self.differences[self.differences["status"] != "approved"]
-
-    @property
-    def exit_code(self) -> int:
-        return 2 if len(self.unapproved) else 0
-
-    def to_frame(self) -> pd.DataFrame:
-        return self.differences
-
-    def to_dict(self) -> dict:
-        from .documents import json_records
-
-        return {"baseline": dict(zip(("env", "tag"), self.baseline, strict=True)),
-                "current": dict(zip(("env", "tag"), self.current, strict=True)), "as_of": self.as_of.isoformat(),
-                "counts": self.differences["status"].value_counts().to_dict(),
-                "differences": json_records(self.differences)}
-
-
-def drift(db: PathLike, *, env: str, baseline_env: str | None = None, baseline_tag: str | None = None,
-          exceptions: PathLike | None = None, as_of: dt.date | None = None) -> Drift:
-    """Configuration drift of ``env`` against a baseline snapshot, with the exception register."""
-    from .control import classify, diff_entries, load_exceptions
-    from .store import Store
-
-    register = load_exceptions(Path(exceptions)) if exceptions else None
-    day = as_of or dt.date.today()
-    with Store(Path(db), must_exist=True) as store:
-        base = store.find_snapshot(env=baseline_env, tag=baseline_tag)
-        cur = store.find_snapshot(env=env)
-        diff = classify(diff_entries(store.snapshot_entries(base.snapshot_id), store.snapshot_entries(cur.snapshot_id)),
-                        env, register, day)
-    return Drift((base.env, base.tag), (cur.env, cur.tag), day, diff)
 
 
 # ----------------------------------------------------------------------------- reports

@@ -18,7 +18,7 @@ from ..errors import DataError
 from .keys import fingerprint
 from .secrets import is_secret_key, secret_in_value
 
-__all__ = ["Entry", "read_config_dir", "is_secret_key", "FORMATS"]
+__all__ = ["Entry", "ConfigFiles", "read_config_dir", "read_config_files", "is_secret_key", "FORMATS"]
 
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".ini": "ini", ".cfg": "ini", ".conf": "ini",
            ".properties": "properties", ".env": "env", ".toml": "toml"}
@@ -82,11 +82,9 @@ def _key_value_lines(path: Path, text: str, fmt: str) -> dict:
     return out
 
 
-def _parse(path: Path, fmt: str) -> dict:
-    from ..readers import read_text
+def _parse(path: Path, fmt: str, text: str) -> dict:
     from ..yamlmodel import safe_yaml
 
-    text = read_text(path, max_bytes=MAX_CONFIG_BYTES, what="configuration file")
     try:
         if fmt == "yaml":
             data = safe_yaml(text, str(path))
@@ -138,32 +136,77 @@ def _text(value) -> str:
     return str(value)
 
 
-def read_config_dir(folder: str | Path, key: bytes) -> tuple[list[Entry], dict[str, str]]:
-    """Every config file below ``folder``: (entries, {file: sha256 of its bytes}).
+@dataclass(frozen=True)
+class ConfigFiles:
+    """What a folder's configuration files hold: the entries (secrets as fingerprints), each file's
+    keyed digest, and each file's bytes with its secrets replaced by placeholders (None when the
+    secrets could not be replaced in place; ``not_kept`` says why)."""
 
-    Secrets (by key name, or a URL carrying a password) are replaced by their keyed fingerprint
-    before anything leaves this function.
+    entries: list[Entry]
+    hashes: dict[str, str]
+    contents: dict[str, bytes | None]
+    not_kept: dict[str, str]
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    return data.decode("utf-8-sig"), "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+
+
+def _flat_text(parsed: dict) -> dict[str, str]:
+    flat: dict = {}
+    _flatten(parsed, "", flat)
+    return {k: _text(v) for k, v in flat.items()}
+
+
+def read_config_files(folder: str | Path, key: bytes) -> ConfigFiles:
+    """Every config file below ``folder`` (see :class:`ConfigFiles`).
+
+    Secrets (by key name, or a value carrying a credential) are replaced by their keyed fingerprint
+    before anything leaves this function, in the entries and in the kept text alike.
     """
+    from ..readers import read_text
+    from .redact import redact
+
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"{folder}: not a folder")
-    entries, hashes = [], {}
+    entries, hashes, contents, not_kept = [], {}, {}, {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
         fmt = _format(path)
         if fmt is None:
             continue
         rel = path.relative_to(folder).as_posix()
+        text = read_text(path, max_bytes=MAX_CONFIG_BYTES, what="configuration file")
+        data = path.read_bytes()
         # keyed: a plain digest of a small secret-bearing file could be reversed by guessing
-        hashes[rel] = "hmac:" + hmac.new(key, path.read_bytes(), hashlib.sha256).hexdigest()
+        hashes[rel] = "hmac:" + hmac.new(key, data, hashlib.sha256).hexdigest()
+        secrets, values = {}, {}
         flat: dict = {}
-        _flatten(_parse(path, fmt), "", flat)
+        _flatten(_parse(path, fmt, text), "", flat)
         for k, v in flat.items():
-            text = _text(v)
-            secret = is_secret_key(k) or secret_in_value(text) is not None
-            if secret:
-                entries.append(Entry(rel, k, fingerprint(key, text), "secret", True))
+            text_value = _text(v)
+            if is_secret_key(k) or secret_in_value(text_value) is not None:
+                secrets[k], values[k] = fingerprint(key, text_value), text_value
+                entries.append(Entry(rel, k, secrets[k], "secret", True))
             else:
-                entries.append(Entry(rel, k, text, _type(v), False))
+                entries.append(Entry(rel, k, text_value, _type(v), False))
+        if not secrets:
+            contents[rel] = data
+            continue
+        raw, encoding = _decode(data)
+        kept, why = redact(raw, fmt, secrets, values, lambda t, p=path, f=fmt: _flat_text(_parse(p, f, t)))
+        contents[rel] = None if kept is None else (b"\xef\xbb\xbf" if encoding == "utf-8-sig" else b"") + kept.encode(
+            "utf-16" if encoding == "utf-16" else "utf-8")
+        if kept is None:
+            not_kept[rel] = why
     if not hashes:
         raise DataError(f"{folder}: no configuration files ({', '.join(sorted(set(FORMATS)))}, .env)")
-    return entries, hashes
+    return ConfigFiles(entries, hashes, contents, not_kept)
+
+
+def read_config_dir(folder: str | Path, key: bytes) -> tuple[list[Entry], dict[str, str]]:
+    """(entries, {file: keyed digest of its bytes}) of every config file below ``folder``."""
+    found = read_config_files(folder, key)
+    return found.entries, found.hashes

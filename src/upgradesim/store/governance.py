@@ -24,7 +24,10 @@ class GovernanceQueries:
     # ------------------------------------------------------------------ snapshots
 
     def write_snapshot(self, env: str, tag: str, root: str, entries, hashes: dict[str, str],
-                       taken_at: dt.datetime | None = None) -> str:
+                       taken_at: dt.datetime | None = None, *, contents: dict[str, bytes | None] | None = None,
+                       notes: dict[str, str] | None = None, before_commit=None) -> str:
+        """Store a snapshot (and the redacted bytes of its files); ``before_commit(snapshot_id,
+        taken_at)`` runs inside the transaction, so when it raises nothing is stored."""
         from ..paths import safe_name
 
         safe_name(env, "--env")  # both become file names in archives and restores
@@ -38,7 +41,18 @@ class GovernanceQueries:
             self.con.execute("INSERT INTO config_snapshots VALUES (?, ?, ?, ?, ?, ?, ?)", [
                 snapshot_id, env, tag, taken_at, root, len(hashes), json.dumps(hashes, sort_keys=True)])
             self._insert("config_entries", frame, "snapshot_id", snapshot_id)
+            for file, content in sorted((contents or {}).items()):
+                self.con.execute("INSERT INTO config_files VALUES (?, ?, ?, ?)",
+                                 [snapshot_id, file, content, (notes or {}).get(file, "")])
+            if before_commit is not None:
+                before_commit(snapshot_id, taken_at)
         return snapshot_id
+
+    def snapshot_files(self, snapshot_id: str) -> dict[str, tuple[bytes | None, str]]:
+        """{file: (bytes with placeholders or None, why not kept)} of a snapshot."""
+        rows = self.con.execute("SELECT file, content, note FROM config_files WHERE snapshot_id = ? ORDER BY file",
+                                [snapshot_id]).fetchall()
+        return {file: (None if content is None else bytes(content), note or "") for file, content, note in rows}
 
     def snapshots(self, env: str | None = None) -> pd.DataFrame:
         sql = "SELECT * FROM config_snapshots" + (" WHERE env = ?" if env else "") + " ORDER BY taken_at"

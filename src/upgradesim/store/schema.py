@@ -6,7 +6,7 @@ from ..sim.records import EVENT_FIELDS, REPLICATION_FIELDS, SUMMARY_FIELDS
 
 __all__ = ["SCHEMA_VERSION", "TABLES", "DDL", "MIGRATIONS", "data_dictionary"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # version -> statements that bring a store of that version to the next one (run in one transaction,
 # after a copy of the file is kept beside it)
@@ -26,6 +26,8 @@ MIGRATIONS: dict[int, list[str]] = {
     # decisions and evidence: optimize fronts, forecasts, evidence records (new tables, created
     # from TABLES when the store is opened)
     4: [],
+    # configuration files kept for restore, pipeline findings, table sizes (new tables)
+    5: [],
 }
 
 _SIM_TYPES = {
@@ -196,6 +198,25 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
         "value": ("VARCHAR", "the value as text; a secret is only its keyed fingerprint (fp:...)"),
         "type": ("VARCHAR", "str, int, float, bool, null, list, map, or secret"),
         "secret": ("BOOLEAN", "true: the value was replaced by a fingerprint"),
+    },
+    "config_files": {
+        "snapshot_id": ("VARCHAR", ""), "file": ("VARCHAR", "path relative to the root"),
+        "content": ("BLOB", "the file's bytes, each secret value replaced by SECRET-FP-<fingerprint>; NULL: not kept"),
+        "note": ("VARCHAR", "why the text was not kept (a secret that could not be replaced in place)"),
+    },
+    "pipeline_findings": {
+        "scan_id": ("VARCHAR", "uuid of one `upgradesim pipelines` run"), "scanned_at": ("TIMESTAMPTZ", ""),
+        "plan": ("VARCHAR", "plan name"), "plan_hash": ("VARCHAR", ""), "file": ("VARCHAR", "definition file"),
+        "line": ("INTEGER", "1-based"), "component": ("VARCHAR", "plan component referred to"),
+        "kind": ("VARCHAR", "image, setup action, tool version, dependency, ..."),
+        "found": ("VARCHAR", "the version the file pins"), "required": ("VARCHAR", "the plan's target"),
+        "suggestion": ("VARCHAR", "the line with the target version"),
+    },
+    "table_sizes": {
+        "db_table": ("VARCHAR", "table name as the migration SQL names it (schema.table or table)"),
+        "rows": ("BIGINT", "live rows"), "bytes": ("BIGINT", "table size on disk, indexes excluded"),
+        "index_bytes": ("BIGINT", "size of its indexes"), "measured_at": ("TIMESTAMPTZ", ""),
+        "source": ("VARCHAR", "file the sizes were read from"),
     },
     "audit_log": {
         "seq": ("BIGINT PRIMARY KEY", "1, 2, 3, ...: position in the chain"),

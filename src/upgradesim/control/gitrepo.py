@@ -1,0 +1,145 @@
+"""Configuration snapshots in git: each snapshot's files (secrets as placeholders) committed under
+``<env>/`` of a repository the user names, with an annotated tag ``upgradesim/<env>/<tag>``
+whose message records the change, environment, tag and snapshot; read back by tag for restore.
+
+Only the ``<env>/`` folder of the working tree is written, and only its paths are committed
+(other staged work in the repository is left as it was). Through GitPython.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path, PurePosixPath
+
+from ..errors import DataError
+
+__all__ = ["tag_name", "open_repo", "ensure_free", "commit_snapshot", "read_tag", "tagged_states", "safe_relative"]
+
+_PREFIX = "upgradesim"
+
+
+def tag_name(env: str, tag: str) -> str:
+    return f"{_PREFIX}/{env}/{tag}"
+
+
+def open_repo(path: str | os.PathLike):
+    """The repository whose working tree is ``path`` (its top folder, not a folder inside it)."""
+    import git
+
+    path = Path(path)
+    try:
+        repo = git.Repo(path)
+    except git.NoSuchPathError:
+        raise DataError(f"--git(={path}): no such folder (create a repository with: git init {path})") from None
+    except git.InvalidGitRepositoryError:
+        try:
+            top = git.Repo(path, search_parent_directories=True).working_tree_dir
+        except git.InvalidGitRepositoryError:
+            raise DataError(f"--git(={path}): not a git repository (create one with: git init {path})") from None
+        raise DataError(f"--git(={path}): a folder inside the repository at {top}; name its top folder") from None
+    if repo.bare:
+        raise DataError(f"--git(={path}): a bare repository has no working tree to write the files in")
+    return repo
+
+
+def ensure_free(repo, env: str, tag: str) -> None:
+    name = tag_name(env, tag)
+    if name in {t.name for t in repo.tags}:
+        raise DataError(f"--tag(={tag}): the repository {repo.working_tree_dir} already has tag {name}; tags name one "
+                        "state")
+
+
+def safe_relative(file: str) -> PurePosixPath:
+    """A stored file name as a relative path that stays inside the folder it is written to."""
+    rel = PurePosixPath(file)
+    if rel.is_absolute() or not rel.parts or any(p in ("..", "") for p in rel.parts) or "\\" in file:
+        raise DataError(f"{file!r}: not a relative path inside the snapshot's folder; refused")
+    return rel
+
+
+def _identity(repo) -> dict[str, str]:
+    """Author and committer for a machine without a git identity (the repository's own wins)."""
+    import git
+
+    env = {}
+    try:
+        email = repo.git.config("--get", "user.email")
+    except git.GitCommandError:
+        email = ""
+    if not email and not os.environ.get("GIT_AUTHOR_EMAIL"):
+        env = {"GIT_AUTHOR_NAME": "upgradesim", "GIT_AUTHOR_EMAIL": "upgradesim@localhost",
+               "GIT_COMMITTER_NAME": "upgradesim", "GIT_COMMITTER_EMAIL": "upgradesim@localhost"}
+    return env
+
+
+def commit_snapshot(repo_path, *, env: str, tag: str, change_id: str, snapshot_id: str, taken_at: dt.datetime,
+                    contents: dict[str, bytes | None], not_kept: dict[str, str]) -> str:
+    """Write the snapshot's files under ``<env>/``, commit them and tag the commit; returns its sha."""
+    import git
+
+    repo = open_repo(repo_path)
+    ensure_free(repo, env, tag)
+    root = Path(repo.working_tree_dir) / env
+    if root.exists() and repo.is_dirty(untracked_files=True, path=env):
+        raise DataError(f"--git(={repo_path}): {env}/ has uncommitted changes; commit or stash them first")
+    wanted = {safe_relative(f).as_posix(): data for f, data in contents.items() if data is not None}
+    if root.exists():
+        for path in sorted(root.rglob("*"), reverse=True):
+            rel = path.relative_to(root).as_posix()
+            if path.is_file() and rel not in wanted:
+                path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+    for rel, data in wanted.items():
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    lines = [f"change: {change_id or '-'}", f"env: {env}", f"tag: {tag}", f"snapshot: {snapshot_id}",
+             f"taken_at: {taken_at.isoformat()}", f"files: {len(wanted)}"]
+    lines += [f"not kept: {f} ({why})" for f, why in sorted(not_kept.items())]
+    message = "\n".join(lines) + "\n"
+    try:
+        with repo.git.custom_environment(**_identity(repo)):
+            repo.git.add("-A", "--", env)
+            repo.git.commit("--allow-empty", "-m", f"upgradesim snapshot {env}/{tag}", "-m", message, "--", env)
+            repo.create_tag(tag_name(env, tag), message=message)
+    except git.GitCommandError as exc:
+        detail = (exc.stderr or str(exc)).strip().splitlines()
+        raise DataError(f"--git(={repo_path}): git failed: {detail[-1] if detail else exc.status}") from None
+    return repo.head.commit.hexsha
+
+
+def read_tag(repo_path, env: str, tag: str) -> dict[str, bytes]:
+    """{file: bytes} of the snapshot tagged ``upgradesim/<env>/<tag>``."""
+    repo = open_repo(repo_path)
+    name = tag_name(env, tag)
+    found = next((t for t in repo.tags if t.name == name), None)
+    if found is None:
+        raise DataError(f"--tag(={tag}): the repository {repo_path} has no tag {name} (list them with: upgradesim "
+                        "config log --git ...)")
+    try:
+        tree = found.commit.tree / env
+    except KeyError:
+        return {}
+    return {blob.path.removeprefix(env + "/"): blob.data_stream.read() for blob in tree.traverse()
+            if blob.type == "blob"}
+
+
+def tagged_states(repo_path, env: str | None = None) -> list[dict]:
+    """The snapshots tagged in the repository: tag, env, change, snapshot, taken_at, commit."""
+    repo = open_repo(repo_path)
+    rows = []
+    for t in repo.tags:
+        parts = t.name.split("/")
+        if len(parts) != 3 or parts[0] != _PREFIX or (env and parts[1] != env):
+            continue
+        fields = {}
+        message = t.tag.message if t.tag is not None else ""
+        for line in message.splitlines():
+            key, _, value = line.partition(": ")
+            fields.setdefault(key, value)
+        rows.append({"env": parts[1], "tag": parts[2], "change": fields.get("change", ""),
+                     "snapshot": fields.get("snapshot", ""), "taken_at": fields.get("taken_at", ""),
+                     "commit": t.commit.hexsha[:12], "annotated": t.tag is not None})
+    return sorted(rows, key=lambda r: (r["taken_at"], r["env"], r["tag"]))
