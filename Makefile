@@ -26,6 +26,7 @@ demo: $(STAMP)
 	$(BIN)/upgradesim ingest $(DEMO_DIR)/telemetry/*.parquet --db $(DEMO_DIR)/upgradesim.duckdb
 	$(BIN)/upgradesim baseline --db $(DEMO_DIR)/upgradesim.duckdb > /dev/null
 	$(RUN_GATE) $(BIN)/upgradesim readiness $(DEMO_DIR)/plan.yaml --db $(DEMO_DIR)/upgradesim.duckdb --osv $(DEMO_DIR)/advisories/osv --kev $(DEMO_DIR)/advisories/kev.csv
+	$(RUN_GATE) $(BIN)/upgradesim pipelines $(DEMO_DIR)/plan.yaml $(DEMO_DIR)/pipelines --db $(DEMO_DIR)/upgradesim.duckdb
 	$(RUN_GATE) $(BIN)/upgradesim advisories $(DEMO_DIR)/plan.yaml --osv $(DEMO_DIR)/advisories/osv --kev $(DEMO_DIR)/advisories/kev.csv
 	$(BIN)/upgradesim compare $(DEMO_DIR)/plan.yaml --replications 1000 --seed 7 --workers 2 --db $(DEMO_DIR)/upgradesim.duckdb
 	$(RUN_GATE) $(BIN)/upgradesim check $(DEMO_DIR)/plan.yaml --replications 1000 --seed 7 --workers 2
@@ -51,7 +52,10 @@ demo: $(STAMP)
 	$(RUN_GATE) $(BIN)/upgradesim judge backtest --db $(DEMO_DIR)/upgradesim.duckdb --plan $(DEMO_DIR)/plan.yaml --config $(DEMO_DIR)/judge.yaml --overlay $(DEMO_DIR)/judge-calibrated.yaml
 	$(RUN_GATE) $(BIN)/upgradesim judge --db $(DEMO_DIR)/upgradesim.duckdb --plan $(DEMO_DIR)/plan.yaml --config $(DEMO_DIR)/judge.yaml
 	$(RUN_GATE) $(BIN)/upgradesim logs-diff $(DEMO_DIR)/logs/app-before.log $(DEMO_DIR)/logs/app-after.log
-	$(BIN)/upgradesim config snapshot $(DEMO_DIR)/config/prod --env prod --tag pre-upgrade --db $(DEMO_DIR)/upgradesim.duckdb
+	rm -rf $(DEMO_DIR)/config-repo $(DEMO_DIR)/config-restored && git init -q $(DEMO_DIR)/config-repo
+	$(BIN)/upgradesim config snapshot $(DEMO_DIR)/config/prod --env prod --tag pre-upgrade --git $(DEMO_DIR)/config-repo --change CHG-2027-0142 --db $(DEMO_DIR)/upgradesim.duckdb
+	$(BIN)/upgradesim config restore --env prod --tag pre-upgrade --git $(DEMO_DIR)/config-repo --to $(DEMO_DIR)/config-restored --db $(DEMO_DIR)/upgradesim.duckdb
+	$(BIN)/upgradesim config log --git $(DEMO_DIR)/config-repo --db $(DEMO_DIR)/upgradesim.duckdb
 	$(BIN)/upgradesim config snapshot $(DEMO_DIR)/config/staging --env staging --tag current --db $(DEMO_DIR)/upgradesim.duckdb
 	$(RUN_GATE) $(BIN)/upgradesim config drift --baseline-env prod --env staging --exceptions $(DEMO_DIR)/config/exceptions.yaml --db $(DEMO_DIR)/upgradesim.duckdb
 	$(RUN_GATE) $(BIN)/upgradesim parity $(DEMO_DIR)/plan.yaml --env staging --db $(DEMO_DIR)/upgradesim.duckdb

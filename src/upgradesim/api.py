@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover - types only
     from .plan import Plan
 
 __all__ = ["load", "validate", "Validation", "simulate", "compare", "check", "Comparison", "Check", "readiness",
-           "judge", "logs_diff", "snapshot", "Snapshot", "drift", "Drift", "restore", "Restore", "config_log", "report", "what_if", "demand_from_store",
+           "judge", "logs_diff", "snapshot", "Snapshot", "drift", "Drift", "restore", "Restore", "config_log", "pipelines", "report", "what_if", "demand_from_store",
            "sample_workspace", "SAMPLE_FOLDER", "what_if_changes", "what_if_controls", "optimize",
            "forecast", "evidence_add", "evidence_list", "evidence_show", "evidence_check", "probe", "data_compare",
            "data_pii", "parity", "schedule",
@@ -31,6 +31,7 @@ __all__ = ["load", "validate", "Validation", "simulate", "compare", "check", "Co
 
 PathLike = str | os.PathLike
 
+from .artefacts.pipelines import scan as pipelines  # noqa: E402
 from .control.service import Drift, Restore, Snapshot, config_log, drift, restore, snapshot  # noqa: E402
 from .evidence.service import (  # noqa: E402
     evidence_add,
@@ -358,6 +359,8 @@ def sample_workspace(folder: PathLike = SAMPLE_FOLDER, *, replications: int = 20
         readiness(plan_path, db=partial)
         compare(plan_path, replications=replications, seed=7, db=partial, progress=False)
         judge(partial, plan=plan_path, config=folder / "judge.yaml" if (folder / "judge.yaml").exists() else None)
+        if (folder / "pipelines").is_dir():
+            pipelines(plan_path, [folder / "pipelines"], db=partial)
         # a small search and the troubled night's forecast, for the rollout-strategy and forecast reports
         optimize(plan_path, budget=16, seed=7, screen=20, confirm=100, db=partial, progress=False)
         from .sample.executions import NOW

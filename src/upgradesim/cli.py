@@ -382,6 +382,7 @@ def _as_of(text: str | None):
 
 
 # the verb families register themselves on the group above
+from . import cli_artefacts as _cli_artefacts  # noqa: E402,F401
 from . import cli_config as _cli_config  # noqa: E402,F401
 from . import cli_decide as _cli_decide  # noqa: E402,F401
 from . import cli_evidence as _cli_evidence  # noqa: E402,F401

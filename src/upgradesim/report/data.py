@@ -149,6 +149,7 @@ class CabData:
     roles: pd.DataFrame
     evidence: pd.DataFrame = field(default_factory=pd.DataFrame)  # every stage's gates, as of now
     debt: pd.DataFrame = field(default_factory=pd.DataFrame)  # open register items on the plan's components
+    pipelines: pd.DataFrame = field(default_factory=pd.DataFrame)  # stale and unknown pins of the newest scan
 
 
 def debt_table(plan: Plan, db_path: str) -> pd.DataFrame:
@@ -169,6 +170,21 @@ def debt_table(plan: Plan, db_path: str) -> pd.DataFrame:
                          "title": frame["title"], "owner": frame["owner"],
                          "age (days)": (start - pd.to_datetime(frame["created"])).dt.days,
                          "due": pd.to_datetime(frame["due"]).dt.date}, columns=columns)
+
+def pipeline_table(plan: Plan, db_path: str) -> pd.DataFrame:
+    """The newest `upgradesim pipelines` scan of this plan: each definition that still pins a version
+    the target does not satisfy (stale) or pins none (unknown), with the line to write instead."""
+    from pathlib import Path
+
+    from ..store import Store
+
+    columns = ["file", "line", "component", "found", "required", "suggestion", "status"]
+    if not Path(db_path).exists():
+        return pd.DataFrame(columns=columns)
+    with Store(db_path, read_only=True) as store:
+        frame = store.pipeline_findings(plan.name)
+    return frame.reindex(columns=columns).reset_index(drop=True)
+
 
 def evidence_table(plan: Plan, db_path: str) -> pd.DataFrame:
     """Each gate of the before-go stages judged as of the rollout's start (the moment the go
@@ -249,4 +265,4 @@ def cab_data(plan: Plan, db_path: str) -> CabData:
     ]).assign(threshold=lambda f: f["threshold"].map(lambda v: "disabled" if v is None else v))
     roles = pd.DataFrame([{"role": k, "person": v} for k, v in (plan.roles.model_dump().items() if plan.roles else [])])
     return CabData(ready, roll, strategy, checks, triggers, roles, evidence_table(plan, db_path),
-                   debt_table(plan, db_path))
+                   debt_table(plan, db_path), pipeline_table(plan, db_path))

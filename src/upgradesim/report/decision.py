@@ -73,6 +73,14 @@ def decide(ctx, cab, warnings: list[str] = ()) -> Decision:
             reasons.append(f"{cab.strategy} is within the risk appetite on every bounded figure.")
         if roll.recommended and roll.recommended != cab.strategy:
             conditions.append(_choice_cost(roll, cab.strategy))
+    pins = getattr(cab, "pipelines", None)
+    if pins is not None and len(pins):
+        stale = pins[pins["status"] == "stale"]
+        first = (stale if len(stale) else pins).iloc[0]
+        conditions.append(f"{len(stale)} pipeline or build definition{'s' if len(stale) != 1 else ''} still pin an "
+                          f"old version and {len(pins) - len(stale)} pin none (for example {first['file']} line "
+                          f"{first['line']}: {first['found']}, needs {first['required']}); update them before the "
+                          "window, or staging and production will not build what was tested.")
     conditions.extend(f"Planning warning: {w}" for w in warnings)
     verdict = NO_GO if blocking else CONDITIONS if conditions else GO
     return Decision(verdict, blocking + reasons, conditions)

@@ -57,7 +57,7 @@ def write_sample(
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(sample_plan_path(), plan_file)
     plan = load_plan(plan_file)
-    for generated in (tele_dir, folder / "config"):
+    for generated in (tele_dir, folder / "config", folder / "pipelines", folder / "iac", folder / "migrations"):
         if generated.exists():
             shutil.rmtree(generated)
     tele_dir.mkdir()
@@ -94,8 +94,11 @@ def write_sample(
     from .debt import write_debt
 
     debt = write_debt(folder)
+    from .artefacts import write_artefacts
+
+    artefacts = write_artefacts(folder)
     return SampleFiles(plan_file, tuple(paths), len(frame), (*logs, judge_file, *governance, *executions, *evidence,
-                                                             *datasets, *advisories, *changes, *debt))
+                                                             *datasets, *advisories, *changes, *debt, *artefacts))
 
 
 JUDGE_YAML = """\

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, StoreError
+from .artefacts import ArtefactQueries
 from .decisions import DecisionQueries
 from .evidence import EvidenceQueries
 from .governance import GovernanceQueries
@@ -53,7 +54,7 @@ def parse_window(text: str | None, what: str = "--window") -> Window:
     return (out[0], out[1])
 
 
-class Store(GovernanceQueries, DecisionQueries, EvidenceQueries):
+class Store(GovernanceQueries, DecisionQueries, EvidenceQueries, ArtefactQueries):
     """One DuckDB file with a documented schema (see :mod:`upgradesim.store.schema`).
 
     Examples

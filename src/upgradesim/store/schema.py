@@ -211,6 +211,7 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
         "kind": ("VARCHAR", "image, setup action, tool version, dependency, ..."),
         "found": ("VARCHAR", "the version the file pins"), "required": ("VARCHAR", "the plan's target"),
         "suggestion": ("VARCHAR", "the line with the target version"),
+        "status": ("VARCHAR", "stale (does not admit the target) or unknown (no version given)"),
     },
     "table_sizes": {
         "db_table": ("VARCHAR", "table name as the migration SQL names it (schema.table or table)"),

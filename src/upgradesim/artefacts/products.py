@@ -1,0 +1,153 @@
+"""Which product a reference in a pipeline, image or build file names, and whether the version it
+pins satisfies the plan's target.
+
+A product family groups the names one product goes by: its endoflife.date ids, container image
+repositories, ``.tool-versions``/Jenkins tool names and GitHub setup action. A plan component
+belongs to a family by its ``product`` or ``lifecycle`` id; a component without a family is still
+found by its own or its product's name as an image repository's last segment
+(``registry.example.com/shop/order-api:6.4.2``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["FAMILIES", "Family", "family_of", "image_parts", "leading_version", "satisfies", "suggest",
+           "CODENAMES", "java_hint"]
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    products: frozenset[str]  # endoflife.date ids and product names in plans
+    images: frozenset[str] = frozenset()  # repositories without registry host and library/
+    tools: frozenset[str] = frozenset()  # .tool-versions, Jenkins tools, single-version files
+    setup: str | None = None  # GitHub action owner/name whose `with` sets the version
+    setup_key: str | None = None
+
+
+def _f(name, products, images=(), tools=(), setup=None, setup_key=None) -> Family:
+    return Family(name, frozenset(products), frozenset(images), frozenset(tools), setup, setup_key)
+
+
+FAMILIES: tuple[Family, ...] = (
+    _f("java", {"java", "jdk", "openjdk", "eclipse-temurin", "temurin", "amazon-corretto", "corretto", "oracle-jdk",
+                "azul-zulu", "zulu", "microsoft-build-of-openjdk", "ibm-semeru", "sapmachine", "adoptopenjdk"},
+       {"eclipse-temurin", "openjdk", "amazoncorretto", "adoptopenjdk", "ibm-semeru-runtimes", "azul/zulu-openjdk",
+        "sapmachine", "bellsoft/liberica-openjdk-debian", "bellsoft/liberica-openjre-debian"},
+       {"java", "jdk", "openjdk", "temurin"}, "actions/setup-java", "java-version"),
+    _f("postgresql", {"postgresql", "postgres"}, {"postgres", "postgresql", "bitnami/postgresql", "postgis/postgis",
+                                                  "timescale/timescaledb", "cloudnative-pg/postgresql"},
+       {"postgres", "postgresql"}),
+    _f("python", {"python", "cpython"}, {"python", "bitnami/python"}, {"python"}, "actions/setup-python",
+       "python-version"),
+    _f("nodejs", {"nodejs", "node", "node.js"}, {"node", "bitnami/node"}, {"nodejs", "node"}, "actions/setup-node",
+       "node-version"),
+    _f("go", {"go", "golang"}, {"golang"}, {"golang", "go"}, "actions/setup-go", "go-version"),
+    _f("dotnet", {"dotnet", "dotnet-core", ".net"}, {"dotnet/sdk", "dotnet/aspnet", "dotnet/runtime"}, {"dotnet"},
+       "actions/setup-dotnet", "dotnet-version"),
+    _f("tomcat", {"tomcat", "apache-tomcat"}, {"tomcat", "bitnami/tomcat"}),
+    _f("nginx", {"nginx"}, {"nginx", "nginxinc/nginx-unprivileged", "bitnami/nginx"}),
+    _f("rabbitmq", {"rabbitmq"}, {"rabbitmq", "bitnami/rabbitmq"}),
+    _f("redis", {"redis"}, {"redis", "bitnami/redis", "redis/redis-stack-server"}, {"redis"}),
+    _f("mysql", {"mysql"}, {"mysql", "bitnami/mysql", "mysql/mysql-server"}, {"mysql"}),
+    _f("mariadb", {"mariadb"}, {"mariadb", "bitnami/mariadb"}),
+    _f("mongodb", {"mongodb", "mongo"}, {"mongo", "bitnami/mongodb", "mongodb/mongodb-community-server"}, {"mongodb"}),
+    _f("elasticsearch", {"elasticsearch"}, {"elasticsearch", "elasticsearch/elasticsearch", "bitnami/elasticsearch"}),
+    _f("kafka", {"apache-kafka", "kafka"}, {"apache/kafka", "bitnami/kafka"}),
+    _f("keycloak", {"keycloak"}, {"keycloak/keycloak", "jboss/keycloak", "bitnami/keycloak"}),
+    _f("ubuntu", {"ubuntu"}, {"ubuntu"}),
+    _f("debian", {"debian"}, {"debian"}),
+    _f("alpine", {"alpine", "alpine-linux"}, {"alpine"}),
+    _f("httpd", {"apache-http-server", "httpd"}, {"httpd", "bitnami/apache"}),
+    _f("maven", {"maven", "apache-maven"}, {"maven"}, {"maven"}),
+    _f("gradle", {"gradle"}, {"gradle"}, {"gradle"}),
+)
+
+CODENAMES = {"ubuntu": {"bionic": "18.04", "focal": "20.04", "jammy": "22.04", "noble": "24.04"},
+             "debian": {"buster": "10", "bullseye": "11", "bookworm": "12", "trixie": "13"}}
+
+_VERSION = re.compile(r"^v?(\d+(?:\.\d+)*)")
+_JAVA_HINT = re.compile(r"(?:^|[-_.])(?:eclipse-temurin|temurin|openjdk|jdk|jre|corretto|java|zulu|semeru)[-_]?(\d+)"
+                        r"(?=$|[-_.])", re.I)
+
+
+def family_of(product: str) -> Family | None:
+    product = product.lower()
+    return next((f for f in FAMILIES if product in f.products), None)
+
+
+def image_parts(ref: str) -> tuple[str, str | None]:
+    """(repository without registry host and ``library/``, tag or None); a digest is dropped."""
+    ref = ref.split("@", 1)[0]
+    name, tag = ref, None
+    slash = ref.rfind("/")
+    colon = ref.rfind(":")
+    if colon > slash:
+        name, tag = ref[:colon], ref[colon + 1:]
+    parts = name.split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        parts = parts[1:]
+    if parts[:1] == ["library"]:
+        parts = parts[1:]
+    return "/".join(parts).lower(), tag
+
+
+def image_matches(repository: str, alias: str) -> bool:
+    if "/" in alias:
+        return repository == alias or repository.endswith("/" + alias)
+    return repository.rsplit("/", 1)[-1] == alias
+
+
+def leading_version(text: str) -> str | None:
+    """The version a pin starts with: ``17-jre-alpine`` -> ``17``, ``v1.2.3`` -> ``1.2.3``."""
+    found = _VERSION.match(text.strip())
+    return found.group(1) if found else None
+
+
+def java_hint(tag: str) -> str | None:
+    """The Java major a tag carries beside another product's version (``9.0.85-jdk11-temurin``)."""
+    found = _JAVA_HINT.search(tag)
+    return found.group(1) if found else None
+
+
+def _core(version: str) -> list[int]:
+    found = _VERSION.match(version)
+    return [int(x) for x in found.group(1).split(".")] if found else []
+
+
+def satisfies(found: str, target: str, ecosystem: str | None = None) -> bool | None:
+    """True when the pin ``found`` admits the target version: the same version, a prefix of it
+    (``17`` admits ``17.0.12``) or, for npm/PyPI/Maven ranges, a range containing it. None when
+    ``found`` says no version (``latest``, an unresolved variable)."""
+    text = found.strip()
+    if ecosystem and re.search(r"[\^~<>=*,|\[\]()]|\s-\s|\.x\b", text):
+        return _in_range(text, target, ecosystem)
+    have, want = _core(text), _core(target)
+    if not have or not want:
+        return None
+    return want[:len(have)] == have
+
+
+def _in_range(text: str, target: str, ecosystem: str) -> bool | None:
+    from univers import version_range as vr
+    from univers import versions as vv
+
+    kinds = {"npm": (vr.NpmVersionRange, vv.SemverVersion), "pypi": (vr.PypiVersionRange, vv.PypiVersion),
+             "maven": (vr.MavenVersionRange, vv.MavenVersion)}
+    if ecosystem not in kinds:
+        return None
+    range_cls, version_cls = kinds[ecosystem]
+    try:
+        return version_cls(".".join(str(x) for x in _core(target)) or target) in range_cls.from_native(text)
+    except Exception:  # noqa: BLE001 - univers raises many types for a range it cannot read: no answer
+        return None
+
+
+def suggest(found: str, target: str) -> str:
+    """The target written with the pin's precision: ``11`` -> ``17``, ``12.17.0`` -> ``16.4.0``."""
+    have, want = _core(found), _core(target)
+    if not have or not want:
+        return ".".join(str(x) for x in want) or target
+    return ".".join(str(x) for x in (want + [0] * len(have))[:len(have)])
