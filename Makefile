@@ -28,6 +28,8 @@ demo: $(STAMP)
 	$(RUN_GATE) $(BIN)/upgradesim readiness $(DEMO_DIR)/plan.yaml --db $(DEMO_DIR)/upgradesim.duckdb --osv $(DEMO_DIR)/advisories/osv --kev $(DEMO_DIR)/advisories/kev.csv
 	$(RUN_GATE) $(BIN)/upgradesim pipelines $(DEMO_DIR)/plan.yaml $(DEMO_DIR)/pipelines --db $(DEMO_DIR)/upgradesim.duckdb
 	$(RUN_GATE) $(BIN)/upgradesim advisories $(DEMO_DIR)/plan.yaml --osv $(DEMO_DIR)/advisories/osv --kev $(DEMO_DIR)/advisories/kev.csv
+	$(BIN)/upgradesim migration sizes $(DEMO_DIR)/migrations/table_sizes.csv --db $(DEMO_DIR)/upgradesim.duckdb
+	$(RUN_GATE) $(BIN)/upgradesim migration lint $(DEMO_DIR)/plan.yaml --db $(DEMO_DIR)/upgradesim.duckdb
 	$(BIN)/upgradesim compare $(DEMO_DIR)/plan.yaml --replications 1000 --seed 7 --workers 2 --db $(DEMO_DIR)/upgradesim.duckdb
 	$(RUN_GATE) $(BIN)/upgradesim check $(DEMO_DIR)/plan.yaml --replications 1000 --seed 7 --workers 2
 	$(BIN)/upgradesim optimize $(DEMO_DIR)/plan.yaml --budget 40 --seed 7 --workers 2 --emit-overlay $(DEMO_DIR)/optimized.yaml --plot $(DEMO_DIR)/front.png --db $(DEMO_DIR)/upgradesim.duckdb

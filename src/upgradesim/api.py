@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover - types only
     from .plan import Plan
 
 __all__ = ["load", "validate", "Validation", "simulate", "compare", "check", "Comparison", "Check", "readiness",
-           "judge", "logs_diff", "snapshot", "Snapshot", "drift", "Drift", "restore", "Restore", "config_log", "pipelines", "report", "what_if", "demand_from_store",
+           "judge", "logs_diff", "snapshot", "Snapshot", "drift", "Drift", "restore", "Restore", "config_log", "pipelines", "migration_lint", "migration_sizes", "report", "what_if", "demand_from_store",
            "sample_workspace", "SAMPLE_FOLDER", "what_if_changes", "what_if_controls", "optimize",
            "forecast", "evidence_add", "evidence_list", "evidence_show", "evidence_check", "probe", "data_compare",
            "data_pii", "parity", "schedule",
@@ -32,6 +32,7 @@ __all__ = ["load", "validate", "Validation", "simulate", "compare", "check", "Co
 PathLike = str | os.PathLike
 
 from .artefacts.pipelines import scan as pipelines  # noqa: E402
+from .artefacts.service import migration_lint, migration_sizes  # noqa: E402
 from .control.service import Drift, Restore, Snapshot, config_log, drift, restore, snapshot  # noqa: E402
 from .evidence.service import (  # noqa: E402
     evidence_add,
@@ -136,16 +137,28 @@ def _store_result(result, out: PathLike | None, db: PathLike | None) -> tuple[st
 
 def compare(plan: PathLike | Plan, strategies: list[str] | None = None, *, replications: int = 1000, seed: int = 0,
             workers: int = 1, scheduler: str | None = None, overlays=(), db: PathLike | None = None,
-            out: PathLike | None = None, progress: bool | None = None) -> Comparison:
+            out: PathLike | None = None, progress: bool | None = None, plan_dir: PathLike | None = None
+            ) -> Comparison:
     """Simulate ``strategies`` (all by default) on common random numbers; recommend one. With
-    ``db`` the results are stored (and regions whose traffic names a metric take it from there);
-    with ``out`` they are written as Parquet."""
+    ``db`` the results are stored (and regions whose traffic names a metric take it from there,
+    and a migration with SQL is timed from the table sizes there); with ``out`` they are written
+    as Parquet. ``plan_dir``: where the migration's SQL files are (the plan file's folder)."""
+    from .artefacts.migration import with_sql_migration
     from .sim import compare as run
     from .sim.tolerance import recommend
 
     loaded = load(plan, overlays)
+    folder = plan_dir or (Path(plan).parent if isinstance(plan, (str, os.PathLike)) else Path("."))
+    original = loaded
+    loaded, migration_note = with_sql_migration(loaded, folder, db)
     result = run(loaded, strategies, replications=replications, seed=seed, workers=workers, scheduler=scheduler,
                  demand=demand_from_store(loaded, db), progress=progress)
+    if migration_note:
+        result.meta["migration"] = migration_note
+    if loaded is not original:  # results belong to the plan as written (reports check its hash)
+        from .plan import plan_hash
+
+        result.meta["plan_hash"] = plan_hash(original)
     run_id, written = _store_result(result, out, db)
     best, reason = recommend(result.summary, loaded.risk)
     return Comparison(result, best, reason, run_id, written)
@@ -190,7 +203,8 @@ def check(plan: PathLike | Plan, strategy: str | None = None, **kwargs) -> Check
     if not name:
         raise PlanError([Problem(str(plan) if not hasattr(plan, "name") else loaded.name, None, "chosen_strategy",
                                  None, "required by check (or pass a strategy)", has_value=False)])
-    comparison = compare(loaded, [name], **kwargs)
+    folder = Path(plan).parent if isinstance(plan, (str, os.PathLike)) else None
+    comparison = compare(loaded, [name], plan_dir=folder, **kwargs)
     checks = check_tolerance(comparison.result.summary, loaded.risk, name)
     status = "breach" if any(c.status == "breach" for c in checks) else (
         "inconclusive" if any(c.status == "inconclusive" for c in checks) else "within")

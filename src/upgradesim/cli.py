@@ -185,6 +185,8 @@ def _print_comparison(comparison, as_json: bool, recommend: bool) -> None:
         click.echo(f"wrote {path}", err=True)
     if comparison.run_id:
         click.echo(f"stored run {comparison.run_id}", err=True)
+    if comparison.result.meta.get("migration"):
+        click.echo(comparison.result.meta["migration"], err=True)
     doc = comparison.to_dict()
     if not recommend:
         doc.pop("recommendation")

@@ -37,3 +37,53 @@ def pipelines(plan: Path, folders: tuple[Path, ...], db: Path | None, show_all: 
              *(f"  skipped {f}: {why}" for f, why in sorted(found.skipped.items()))]
     _emit(as_json, found.to_dict() if not show_all else found.to_dict() | {"references": _records(refs)}, lines)
     sys.exit(found.exit_code)
+
+
+@cli.group()
+def migration() -> None:
+    """The plan's migration SQL: locks, rewrites and safer alternatives; table sizes for its timing."""
+
+
+@migration.command("lint")
+@click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="Time each statement from its table's size.")
+@click.option("--all", "show_all", is_flag=True, help="Also list the statements that are safe.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
+@_user_errors
+def migration_lint(plan: Path, db: Path | None, show_all: bool, as_json: bool) -> None:
+    """Each statement of the migration's SQL with the lock it takes, whether it blocks or rewrites,
+    and the safer way to write it. Exit 2 on a blocking statement or unparseable SQL."""
+    from . import api
+
+    lint = api.migration_lint(plan, db=db)
+    rows = lint.statements if show_all else lint.findings
+    counts = lint.to_dict()["counts"]
+
+    def minutes(v) -> str:
+        return "" if v is None or v != v else f" ~{v:.1f} min"
+
+    timing = ("" if lint.total_min is None else f"; {lint.total_min:.1f} min per region, {lint.blocking_min:.1f} "
+              "blocking")
+    lines = [f"{lint.engine} {lint.version or ''}: {counts['error']} unparseable, {counts['blocker']} blocking, "
+             f"{counts['warning']} warnings, {counts['ok']} safe{timing}",
+             *(f"  {r.severity.upper():8s}{r.file}:{r.line} {r.operation} on {r.table or '-'}"
+               f"{' [' + r.lock + ', blocks ' + r.blocks + ']' if r.lock else ''}{minutes(r.minutes)}"
+               + (f"\n            {r.advice}" if r.advice else "") for r in rows.itertuples()),
+             *([f"  no size for: {', '.join(t for t in lint.unsized if t)} (upgradesim migration sizes FILE)"]
+               if lint.unsized and db else [])]
+    _emit(as_json, lint.to_dict(), lines)
+    sys.exit(lint.exit_code)
+
+
+@migration.command("sizes")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("upgradesim.duckdb"),
+              show_default=True, help="The DuckDB store.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
+@_user_errors
+def migration_sizes(file: Path, db: Path, as_json: bool) -> None:
+    """Store table sizes (CSV: table,rows,bytes[,index_bytes]) for timing the migration."""
+    from . import api
+
+    n = api.migration_sizes(file, db=db)
+    _emit(as_json, {"tables": n, "db": str(db)}, [f"{n} table sizes stored in {db}"])

@@ -44,6 +44,7 @@ from .distributions import (  # noqa: F401
     Triangular,
 )
 from .evidence import DataFlow, Environment, Integration, Probe, Residency, Stage, Team
+from .migration import DataMigration, LongTransactions, Migration, MigrationPhase, Throughput  # noqa: F401
 from .risk import RiskTolerance  # noqa: F401 - part of the plan model
 from .search import SearchSpace
 from .strategies import (  # noqa: F401
@@ -374,36 +375,6 @@ class TierBehaviour(_Frozen):
         from ..sim.distributions import planning_min
 
         return planning_min(self.upgrade_min) * self.steps
-
-
-class LongTransactions(_Frozen):
-    """Long-running transactions that hold locks a migration must wait for."""
-
-    per_hour: NonNegative = 0.0
-    hold_min: Duration = Fixed(value=5)
-
-
-class DataMigration(_Frozen):
-    """What happens to historic data: carried forward, or archived before the migration."""
-
-    mode: Literal["carry_forward", "archive_first"] = "carry_forward"
-    volume_gb: NonNegative = 0.0
-    archive_fraction: Probability = 0.0
-    archive_gb_per_h: Positive = 100.0
-
-
-class Migration(_Frozen):
-    """The database schema migration, run once per region after its database tier upgrades."""
-
-    tier: Name = "db"
-    rows: Annotated[int, Field(ge=0)]
-    rows_per_s: Positive
-    transactional: bool = True
-    online: bool = False  # False: the region is down while it runs
-    failure_prob: Probability = 0.0
-    restore_min: Positive = 60  # non-transactional failure: restore from backup
-    long_transactions: LongTransactions = LongTransactions()
-    data: DataMigration = DataMigration()
 
 
 class RollbackPolicy(_Frozen):

@@ -54,9 +54,47 @@ services:
 }
 
 
+MIGRATION_FILES = {
+    "001_orders_7_0.sql": """\
+-- OrderHub 7.0 schema migration (PostgreSQL 16)
+SET lock_timeout = '5s';
+
+CREATE TABLE order_events (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    order_id bigint NOT NULL,
+    payload jsonb NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX order_events_order ON order_events (order_id);
+
+ALTER TABLE orders ADD COLUMN channel varchar(20);
+ALTER TABLE orders ALTER COLUMN channel SET DEFAULT 'web';
+
+-- blocks every write to orders while it builds: should be CONCURRENTLY
+CREATE INDEX orders_customer_created ON orders (customer_id, created_at);
+
+CREATE INDEX CONCURRENTLY order_lines_sku ON order_lines (sku);
+ALTER TABLE order_lines ADD CONSTRAINT order_lines_order_fk
+    FOREIGN KEY (order_id) REFERENCES orders (id) NOT VALID;
+ALTER TABLE order_lines VALIDATE CONSTRAINT order_lines_order_fk;
+""",
+    "table_sizes.csv": """\
+table,rows,bytes,index_bytes
+orders,120000000,64000000000,21000000000
+order_lines,410000000,98000000000,35000000000
+customers,9000000,4100000000,900000000
+""",
+}
+
+
 def write_artefacts(folder: str | Path) -> list[Path]:
     folder = Path(folder)
     written = []
+    for name, text in MIGRATION_FILES.items():
+        path = folder / "migrations" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        written.append(path)
     for name, text in PIPELINE_FILES.items():
         path = folder / "pipelines" / name
         path.parent.mkdir(parents=True, exist_ok=True)

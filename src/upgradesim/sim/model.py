@@ -314,16 +314,16 @@ class Rollout(Inputs, Accounting):
         if env.now < reg.archive_done_at:
             yield env.timeout(reg.archive_done_at - env.now)
         wait, fails, where = self.mig[region]
-        rows = m.rows * (1 - m.data.archive_fraction if m.data.mode == "archive_first" else 1)
-        duration = rows / m.rows_per_s / 60.0 + wait
-        down = not m.online and not offline_ok
+        phases = self.prep.migration_phases(wait, offline_ok)
+        duration = sum(minutes for minutes, _ in phases)
+        down = any(blocking for _, blocking in phases)
         started = env.now
-        if down:
-            self.force_down(region, +1)
         self.log(region, "migration_start", region=region, detail=f"lock_wait={wait:.1f}")
         if fails:
-            yield env.timeout(duration * where)
+            yield from self._phases(region, phases, duration * where)
             self.log(region, "migration_failed", region=region)
+            if down:
+                self.force_down(region, +1)
             # transactional: the database undoes the work; otherwise restore from backup
             yield env.timeout(duration * where if m.transactional else m.restore_min)
             if down:
@@ -331,13 +331,27 @@ class Rollout(Inputs, Accounting):
             self.migration_min += env.now - started
             self.trigger("migration_failed")
             return False
-        yield env.timeout(duration)
-        if down:
-            self.force_down(region, -1)
+        yield from self._phases(region, phases, duration)
         self.migration_min += env.now - started
         reg.migrated = True
         self.log(region, "migration_done", region=region)
         return True
+
+    def _phases(self, region: str, phases: list[tuple[float, bool]], until: float):
+        """Run the migration's phases for ``until`` minutes; the region is down in blocking ones."""
+        done = 0.0
+        for minutes, blocking in phases:
+            if minutes <= 0:
+                continue
+            run = min(minutes, until - done)
+            if run <= 0:
+                break
+            if blocking:
+                self.force_down(region, +1)
+            yield self.env.timeout(run)
+            if blocking:
+                self.force_down(region, -1)
+            done += run
 
     def revert(self, batch_for=None):
         """Roll back every upgraded node, region by region in parallel, newest tiers first.

@@ -91,14 +91,25 @@ class Prepared:
             total += self.migration_estimate_min()
         return total
 
+    def migration_phases(self, wait: float, offline_ok: bool = False) -> list[tuple[float, bool]]:
+        """(minutes, blocks the application) of one region's migration after a lock wait of
+        ``wait`` minutes: the phases derived from its SQL (the wait blocks when a blocking
+        statement waits: every query queues behind its lock request), else one stretch of
+        rows / rows_per_s, blocking unless the migration runs online."""
+        m = self.plan.migration
+        if m.phases:
+            blocking = any(p.blocking for p in m.phases) and not offline_ok
+            return [(wait, blocking)] + [(p.minutes, p.blocking and not offline_ok) for p in m.phases]
+        rows = m.rows * (1 - m.data.archive_fraction if m.data.mode == "archive_first" else 1)
+        return [(rows / m.rows_per_s / 60.0 + wait, not m.online and not offline_ok)]
+
     def migration_estimate_min(self) -> float:
         m = self.plan.migration
         if m is None:
             return 0.0
-        rows = m.rows * (1 - m.data.archive_fraction if m.data.mode == "archive_first" else 1)
         # a lock wait is planned only when long transactions are declared: none, none to wait for
         wait = planning_min(m.long_transactions.hold_min) if m.long_transactions.per_hour > 0 else 0.0
-        return rows / m.rows_per_s / 60.0 + wait
+        return sum(minutes for minutes, _ in self.migration_phases(wait))
 
     def hour_index(self, t: float) -> int:
         return int((t - self.hour0_min) // 60)

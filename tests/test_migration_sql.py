@@ -1,0 +1,181 @@
+"""Migrations from real DDL (issue 18.4): each statement's lock, blocking and rewrite per engine and
+version, timing from table sizes, phases the simulation runs, and the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.simplans import make_plan
+from upgradesim import api
+from upgradesim.artefacts.ddl import lint_sql, split_statements
+from upgradesim.artefacts.migration import (
+    derive_phases,
+    lint_migration,
+    read_sizes,
+    with_sql_migration,
+)
+from upgradesim.cli import cli
+from upgradesim.errors import DataError
+from upgradesim.sim.runner import prepare, run_replication
+
+
+def one(sql: str, engine: str = "postgresql", version: str | None = "16.4"):
+    found = [s for s in lint_sql("SET lock_timeout = '2s';\nCREATE TABLE scratch (a int);\n" + sql, "m.sql", engine,
+                                 version) if s.operation not in ("create table",)]
+    assert len(found) == 1, found
+    s = found[0]
+    return s.operation, s.lock, s.blocks, s.work, s.severity
+
+
+@pytest.mark.parametrize(("sql", "expected"), [
+    ("CREATE INDEX i ON orders (a)", ("create index", "SHARE", "writes", "index", "blocker")),
+    ("CREATE INDEX CONCURRENTLY i ON orders (a)", ("create index concurrently", "SHARE UPDATE EXCLUSIVE", "nothing", "index", "ok")),
+    ("ALTER TABLE orders ADD COLUMN c text", ("add column", "ACCESS EXCLUSIVE", "nothing", "none", "ok")),
+    ("ALTER TABLE orders ADD COLUMN c int DEFAULT 0", ("add column", "ACCESS EXCLUSIVE", "nothing", "none", "ok")),
+    ("ALTER TABLE orders ADD COLUMN c uuid DEFAULT gen_random_uuid()",
+     ("add column with volatile default", "ACCESS EXCLUSIVE", "reads and writes", "rewrite", "blocker")),
+    ("ALTER TABLE orders ADD COLUMN c bigserial", ("add column with volatile default", "ACCESS EXCLUSIVE", "reads and writes", "rewrite", "blocker")),
+    ("ALTER TABLE orders ADD COLUMN c int NOT NULL",
+     ("add column not null without default", "ACCESS EXCLUSIVE", "reads and writes", "none", "error")),
+    ("ALTER TABLE orders ALTER COLUMN a TYPE bigint", ("change column type", "ACCESS EXCLUSIVE", "reads and writes", "rewrite", "blocker")),
+    ("ALTER TABLE orders ALTER COLUMN a SET NOT NULL", ("set not null", "ACCESS EXCLUSIVE", "reads and writes", "scan", "blocker")),
+    ("ALTER TABLE orders ALTER COLUMN a DROP NOT NULL", ("alter column", "ACCESS EXCLUSIVE", "nothing", "none", "ok")),
+    ("ALTER TABLE orders ADD CONSTRAINT f FOREIGN KEY (c) REFERENCES customers (id)",
+     ("add foreign key", "SHARE ROW EXCLUSIVE", "writes", "scan", "blocker")),
+    ("ALTER TABLE orders ADD CONSTRAINT f FOREIGN KEY (c) REFERENCES customers (id) NOT VALID",
+     ("add foreign key not valid", "SHARE ROW EXCLUSIVE", "nothing", "none", "ok")),
+    ("ALTER TABLE orders ADD CONSTRAINT k CHECK (a > 0)", ("add check", "ACCESS EXCLUSIVE", "reads and writes", "scan", "blocker")),
+    ("ALTER TABLE orders ADD CONSTRAINT k CHECK (a > 0) NOT VALID", ("add check not valid", "ACCESS EXCLUSIVE", "nothing", "none", "ok")),
+    ("ALTER TABLE orders ADD PRIMARY KEY (id)", ("add primary key or unique", "ACCESS EXCLUSIVE", "reads and writes", "index", "blocker")),
+    ("ALTER TABLE orders VALIDATE CONSTRAINT f", ("validate constraint", "SHARE UPDATE EXCLUSIVE", "nothing", "scan", "ok")),
+    ("ALTER TABLE orders DROP COLUMN legacy", ("drop column", "ACCESS EXCLUSIVE", "nothing", "none", "warning")),
+    ("ALTER TABLE orders RENAME COLUMN a TO b", ("rename", "ACCESS EXCLUSIVE", "nothing", "none", "warning")),
+    ("ALTER TABLE orders SET TABLESPACE fast", ("set storage", "ACCESS EXCLUSIVE", "reads and writes", "rewrite", "blocker")),
+    ("VACUUM FULL orders", ("vacuum full", "ACCESS EXCLUSIVE", "reads and writes", "rewrite", "blocker")),
+    ("CLUSTER orders USING i", ("cluster", "ACCESS EXCLUSIVE", "reads and writes", "rewrite", "blocker")),
+    ("REINDEX TABLE orders", ("reindex", "SHARE", "writes", "index", "blocker")),
+    ("DROP INDEX i", ("drop index", "ACCESS EXCLUSIVE", "reads and writes", "none", "warning")),
+    ("UPDATE orders SET a = 1", ("update every row", "ROW EXCLUSIVE", "writes", "update", "warning")),
+    ("UPDATE orders SET a = 1 WHERE id < 1000", ("update", "ROW EXCLUSIVE", "nothing", "none", "ok")),
+    ("CREATE INDEX i ON scratch (a)", ("create index", "SHARE", "nothing", "none", "ok")),  # a table made here
+])
+def test_postgresql_rules(sql, expected):
+    assert one(sql) == expected
+
+
+def test_versions_and_mysql():
+    assert one("ALTER TABLE orders ADD COLUMN c int DEFAULT 0", version="10.23")[-1] == "blocker"  # rewrote before 11
+    assert one("ALTER TABLE t ADD COLUMN c int", "mysql", "8.0.36") == ("add column", "", "nothing", "none", "ok")
+    assert one("ALTER TABLE t ADD COLUMN c int", "mysql", "5.7.44") == ("add column", "", "nothing", "rewrite", "warning")
+    assert one("ALTER TABLE t MODIFY COLUMN c bigint", "mysql", "8.0.36") == (
+        "change column type", "", "writes", "rewrite", "blocker")
+    assert one("CREATE INDEX i ON t (c)", "mysql", "8.0.36") == ("create index", "", "nothing", "index", "ok")
+
+
+def test_lock_timeout_transactions_and_bad_sql_are_reported_and_the_rest_judged():
+    sql = ("BEGIN;\nALTER TABLE orders ADD COLUMN c int;\nCREATE INDEX CONCURRENTLY i ON orders (a);\nCOMMIT;\n"
+           "SELEC broken;\nINSERT INTO t VALUES ('it''s; fine'); -- a ; in a comment\nDROP INDEX j;\n")
+    found = [(s.line, s.operation, s.severity) for s in lint_sql(sql, "m.sql", "postgresql", "16")]
+    assert found == [(2, "add column", "ok"), (2, "no lock_timeout", "warning"),
+                     (3, "create index concurrently", "error"), (5, "unparseable", "error"), (6, "insert", "ok"),
+                     (7, "drop index", "warning")]
+    assert [(s.line, s.operation) for s in lint_sql("INSERT INTO x VALUES ('never closed);\n", "m.sql")] == [
+        (1, "unparseable")]
+
+
+def test_split_statements_keeps_lines():
+    text = "\n-- head\nSELECT 1;\n\nSELECT ';'\n  ;\nSELECT 3"
+    assert split_statements(text, "postgresql") == [(3, "SELECT 1"), (5, "SELECT ';'"), (7, "SELECT 3")]
+
+
+SIZES = {"orders": {"rows": 120_000_000, "bytes": 64_000_000_000, "index_bytes": 21_000_000_000},
+         "order_lines": {"rows": 410_000_000, "bytes": 98_000_000_000, "index_bytes": 35_000_000_000}}
+
+
+@pytest.fixture
+def sample(tmp_path) -> Path:
+    from upgradesim.sample import write_sample
+
+    write_sample(tmp_path / "s", baseline_weeks=1, post_days=1, step_min=60)
+    return tmp_path / "s"
+
+
+def test_sample_migration_timed_from_sizes(sample):
+    plan = api.load(sample / "plan.yaml")
+    lint = lint_migration(plan, sample, SIZES)
+    blocking = lint.findings
+    assert blocking[["line", "operation", "severity"]].values.tolist() == [[16, "create index", "blocker"]]
+    assert lint.exit_code == 2 and lint.engine == "postgresql" and lint.version == "16.4" and lint.unsized == []
+    assert lint.blocking_min == pytest.approx(64_000 / 40 / 60)
+    assert lint.total_min == pytest.approx(64_000 / 40 / 60 + 2 * 98_000 / 40 / 60 + 98_000 / 400 / 60)
+    assert derive_phases(lint) == [
+        {"minutes": pytest.approx(64_000 / 40 / 60), "blocking": True, "statement": "001_orders_7_0.sql:16"},
+        {"minutes": pytest.approx(2 * 98_000 / 40 / 60 + 98_000 / 400 / 60), "blocking": False,
+         "statement": "001_orders_7_0.sql:18; 001_orders_7_0.sql:19; 001_orders_7_0.sql:21"}]
+    part = lint_migration(plan, sample, {"orders": SIZES["orders"]})
+    assert part.unsized == ["order_lines"] and part.total_min is None and part.blocking_min == pytest.approx(26.6667, 1e-4)
+
+
+def test_the_simulation_uses_the_derived_phases(sample):
+    db = sample / "s.duckdb"
+    plan = api.load(sample / "plan.yaml")
+    assert with_sql_migration(plan, sample, None)[1].startswith("migration from rows / rows_per_s: no table sizes")
+    assert api.migration_sizes(sample / "migrations" / "table_sizes.csv", db=db) == 3
+    derived, note = with_sql_migration(plan, sample, db)
+    assert note == "migration from its SQL: 112.4 min, 26.7 min blocking, per region"
+    assert [(round(p.minutes, 2), p.blocking) for p in derived.migration.phases] == [(26.67, True), (85.75, False)]
+    assert with_sql_migration(derived, sample, db) == (derived, "")  # phases given: nothing to derive
+    assert prepare(derived).migration_estimate_min() == pytest.approx(
+        112.4167 + prepare(plan).migration_estimate_min() - 120_000_000 * 0.65 / 50_000 / 60, 1e-3)
+    result = api.compare(sample / "plan.yaml", ["rolling-25pct"], replications=4, seed=1, db=db, progress=False)
+    assert result.result.meta["migration"] == note
+    assert result.result.meta["plan_hash"] == __import__("upgradesim.plan", fromlist=["plan_hash"]).plan_hash(plan)
+
+
+def test_phases_take_the_region_down_only_while_blocking():
+    def edit(data):
+        data["migration"] = {"rows": 60000, "rows_per_s": 100, "phases": [
+            {"minutes": 4, "blocking": False}, {"minutes": 3, "blocking": True}, {"minutes": 5, "blocking": False}]}
+        data["regions"][0]["nodes"]["db"] = 2
+        data["strategies"] = [{"name": "s", "kind": "rolling", "batch_size": 1}]
+    record, events = run_replication(prepare(make_plan(edit)), "s", 0, 0, keep_events=True)
+    log = [(event, at) for node, event, at, _, _ in events if event.startswith("migration")]
+    assert log == [("migration_start", 40.0), ("migration_done", 52.0)]
+    assert record["migration_min"] == 12.0 and record["downtime_min"] == 3.0  # vs 10 min down without phases
+
+
+def test_sizes_csv_errors(tmp_path):
+    good = tmp_path / "ok.csv"
+    good.write_text("relname,n_live_tup,pg_table_size,pg_indexes_size\npublic.orders,10,2000,30\n")
+    assert read_sizes(good)[["db_table", "rows", "bytes", "index_bytes"]].values.tolist() == [["public.orders", 10, 2000, 30]]
+    for text, message in [("table,rows\norders,1\n", "ok.csv:1: no bytes column"),
+                          ("table,rows,bytes\norders,x,1\n", r"ok.csv:2: rows\(='x'\): must be a whole number"),
+                          ("table,rows,bytes\norders,1,-5\n", r"ok.csv:2: bytes\(=-5\): must not be negative"),
+                          ("table,rows,bytes\n'; drop,1,1\n", "ok.csv:2: table.*not a table name"),
+                          ("table,rows,bytes\norders,1\n", "ok.csv:2: 2 cells, the header has 3")]:
+        good.write_text(text)
+        with pytest.raises(DataError, match=message):
+            read_sizes(good)
+
+
+def test_cli(sample):
+    runner = CliRunner()
+    db = sample / "s.duckdb"
+    out = runner.invoke(cli, ["migration", "lint", str(sample / "plan.yaml")])
+    assert out.exit_code == 2 and "BLOCKER 001_orders_7_0.sql:16 create index on orders [SHARE, blocks writes]" in out.output
+    assert "CREATE INDEX CONCURRENTLY" in out.output
+    out = runner.invoke(cli, ["migration", "sizes", str(sample / "migrations" / "table_sizes.csv"), "--db", str(db)])
+    assert out.exit_code == 0 and out.output == f"3 table sizes stored in {db}\n"
+    out = runner.invoke(cli, ["migration", "lint", str(sample / "plan.yaml"), "--db", str(db), "--json"])
+    doc = json.loads(out.output)
+    assert out.exit_code == 2 and doc["counts"] == {"error": 0, "blocker": 1, "warning": 0, "ok": 7}
+    assert doc["blocking_min"] == pytest.approx(26.6667, 1e-4)
+    (sample / "migrations" / "001_orders_7_0.sql").write_text("SET lock_timeout='1s';\nALTER TABLE orders ADD COLUMN c text;\n")
+    assert runner.invoke(cli, ["migration", "lint", str(sample / "plan.yaml")]).exit_code == 0
+    (sample / "migrations" / "001_orders_7_0.sql").unlink()
+    out = runner.invoke(cli, ["migration", "lint", str(sample / "plan.yaml")])
+    assert out.exit_code == 1 and "migration.sql(=migrations/*.sql): no such file" in out.output
