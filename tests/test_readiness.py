@@ -186,8 +186,11 @@ def test_sample_estate_findings():
     # + 1 blocker: rabbitmq 3.11 -> 3.13 skips 3.12 (upgrade paths); + 5 blockers: the staging
     # evidence gates (before_go) with no store are missing; + 2 warnings:
     # erp-connector and tax-service touched without fallback or contract test; + 1 info: shipping-api
-    # has a fallback but no contract test
-    assert result.counts() == {"blocker": 25, "warning": 18, "info": 15}
+    # has a fallback but no contract test; + 3 blockers: 7.0 needs 1 GB more memory than the app
+    # nodes of each region have (memory and storage)
+    assert result.counts() == {"blocker": 28, "warning": 18, "info": 15}
+    memory = result.findings[result.findings.message.str.contains("of memory per node")]
+    assert sorted(memory.component) == ["app in ap-southeast", "app in eu-west", "app in us-east"]
     assert set(result.findings.area) == {"dependency", "lifecycle", "capacity", "security", "customization", "workflow",
                                          "integration", "evidence", "residency"}
     evd = result.findings[result.findings.area == "evidence"]
@@ -208,7 +211,7 @@ def test_cli_readiness(tmp_path):
     assert result.exit_code == 2
     doc = json.loads(result.output)
     assert list(doc)[:5] == ["as_of", "decision", "score", "counts", "upgrade_order"]
-    assert doc["decision"] == "no-go" and doc["counts"]["blocker"] == 25
+    assert doc["decision"] == "no-go" and doc["counts"]["blocker"] == 28
     from upgradesim.store import Store
 
     with Store(tmp_path / "r.duckdb") as store:

@@ -265,7 +265,8 @@ def readiness(plan: PathLike | Plan, *, as_of: dt.date | None = None, db: PathLi
     loaded = load(plan)
     day = as_of or dt.date.today()
     extra = {"lifecycle": lifecycle, "upgrade_paths": upgrade_paths,
-             "advisories": load_osv(osv) if osv else None, "kev": load_kev(kev) if kev else None}
+             "advisories": load_osv(osv) if osv else None, "kev": load_kev(kev) if kev else None,
+             "plan_dir": Path(plan).parent if isinstance(plan, (str, os.PathLike)) else Path(".")}
     if kev and not osv:
         from .errors import DataError
 

@@ -45,6 +45,7 @@ from .distributions import (  # noqa: F401
 )
 from .evidence import DataFlow, Environment, Integration, Probe, Residency, Stage, Team
 from .migration import DataMigration, LongTransactions, Migration, MigrationPhase, Throughput  # noqa: F401
+from .resources import NodeResources
 from .risk import RiskTolerance  # noqa: F401 - part of the plan model
 from .search import SearchSpace
 from .strategies import (  # noqa: F401
@@ -288,6 +289,7 @@ class Region(_Frozen):
     traffic: Traffic
     windows: tuple[WeeklyWindow, ...] = ()  # defaults to calendar.windows when empty
     jurisdiction: str | None = None  # where its data lives under the law (EU, US, AU, ...): data residency
+    storage_free_gb: NonNegative | None = None  # free shared storage for the rollout's copies and scratch
 
     @field_validator("tz")
     @classmethod
@@ -329,7 +331,7 @@ class Overheads(_Frozen):
 
     cpu_pct: NonNegative = 0.0  # extra CPU, percent of today's use (15 = 15% more)
     memory_mb_per_node: NonNegative = 0.0
-    storage_gb: NonNegative = 0.0
+    storage_gb: NonNegative = 0.0  # per node of each tier whose resources declare storage
 
 
 class Release(_Frozen):
@@ -358,6 +360,7 @@ class TierBehaviour(_Frozen):
     """How a node of one tier upgrades, fails and rolls back (from staging measurements)."""
 
     capacity_rps: Positive  # requests/s one node serves at full utilisation
+    resources: NodeResources = NodeResources()  # memory and disk per node (readiness checks them)
     upgrade_min: Duration
     # a probability, or a Beta distribution of it drawn once per replication
     failure_prob: Probability | Beta = 0.0

@@ -12,7 +12,7 @@ import pandas as pd
 from ..documents import json_records
 from ..plan.loader import plan_hash
 from ..plan.model import Plan
-from . import checks, evidence_checks, paths
+from . import checks, evidence_checks, paths, resources
 from .lifecycle import Lifecycle, load_lifecycle
 
 __all__ = ["Readiness", "assess", "FINDING_COLUMNS", "COMPONENT_COLUMNS"]
@@ -40,6 +40,7 @@ class Readiness:
     score: float
     go: bool
     meta: dict = field(default_factory=dict)
+    resources: pd.DataFrame = field(default_factory=pd.DataFrame)  # memory and storage per node, copies
 
     @property
     def decision(self) -> str:
@@ -56,7 +57,7 @@ class Readiness:
                 "counts": self.counts(), "upgrade_order": self.upgrade_order, "cycles": self.cycles,
                 "findings": records(self.findings), "components": records(self.components),
                 "lifecycle": records(self.lifecycle), "capacity": records(self.capacity),
-                "workflows": records(self.workflows)}
+                "workflows": records(self.workflows), "resources": records(self.resources)}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
@@ -64,7 +65,7 @@ class Readiness:
 
 def assess(plan: Plan, *, as_of: dt.date, store=None, lifecycle: Lifecycle | str | None = None,
            capacity_threshold: float = 0.85, advisories=None, kev: dict | None = None,
-           upgrade_paths=None) -> Readiness:
+           upgrade_paths=None, plan_dir=None) -> Readiness:
     """Assess ``plan`` on ``as_of`` (always explicit: the snapshot and the answer depend on it).
 
     Parameters
@@ -77,6 +78,9 @@ def assess(plan: Plan, *, as_of: dt.date, store=None, lifecycle: Lifecycle | str
         OSV advisories (:func:`~.advisories.load_osv`) and the KEV catalogue: area ``advisory``.
     upgrade_paths : path, optional
         Upgrade-path rules merged over the bundled ones (every jump is checked against them).
+    plan_dir : path, optional
+        Where the migration's SQL files are: with table sizes in the store, the largest table
+        rewrite is the database disks' scratch need.
     """
     if not isinstance(lifecycle, Lifecycle):
         lifecycle = load_lifecycle(lifecycle)
@@ -89,6 +93,9 @@ def assess(plan: Plan, *, as_of: dt.date, store=None, lifecycle: Lifecycle | str
     peaks = store.utilisation_peaks(plan) if store is not None else None
     cap_findings, cap_rows = checks.check_capacity(plan, peaks, threshold=capacity_threshold)
     found += cap_findings
+    res_findings, res_rows = resources.check_resources(plan, store.resource_peaks(plan) if store is not None else None,
+                                                       scratch_gb=_scratch_gb(plan, store, plan_dir))
+    found += res_findings
     found += checks.check_security(plan)
     found += checks.check_customizations(plan)
     found += evidence_checks.check_integrations(plan, graph, store)
@@ -131,7 +138,20 @@ def assess(plan: Plan, *, as_of: dt.date, store=None, lifecycle: Lifecycle | str
                      {"plan": plan.name, "plan_hash": plan_hash(plan), "lifecycle_source": lifecycle.source,
                       "advisories": adv_rows,
                       "capacity_source":
-                      "telemetry" if peaks else "plan"})
+                      "telemetry" if peaks else "plan"}, pd.DataFrame(res_rows))
+
+
+def _scratch_gb(plan: Plan, store, plan_dir) -> float:
+    """The largest table rewrite of the migration's SQL (GB), from the store's table sizes."""
+    if plan.migration is None or not plan.migration.sql or store is None or plan_dir is None:
+        return 0.0
+    sizes = store.table_sizes()
+    if not sizes:
+        return 0.0
+    from ..artefacts.migration import lint_migration
+
+    scratch = lint_migration(plan, plan_dir, sizes).statements["scratch_gb"]
+    return float(scratch.max()) if len(scratch) else 0.0
 
 
 def _components(plan: Plan, findings: pd.DataFrame, lc: pd.DataFrame, lifecycle: Lifecycle) -> pd.DataFrame:
