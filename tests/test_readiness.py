@@ -216,7 +216,7 @@ def test_cli_readiness(tmp_path):
 
     with Store(tmp_path / "r.duckdb") as store:
         stored = store.readiness()
-    assert len(stored["findings"]) == 58 and stored["readiness_runs"].decision.iloc[0] == "no-go"
+    assert len(stored["findings"]) == 61 and stored["readiness_runs"].decision.iloc[0] == "no-go"
     bad = runner.invoke(cli, ["readiness", str(sample_plan_path()), "--as-of", "30/11/2026"])
     assert bad.exit_code == 1 and "--as-of(=30/11/2026): must be a date YYYY-MM-DD" in bad.output
 
