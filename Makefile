@@ -60,6 +60,7 @@ demo: $(STAMP)
 	$(BIN)/upgradesim config log --git $(DEMO_DIR)/config-repo --db $(DEMO_DIR)/upgradesim.duckdb
 	$(BIN)/upgradesim config snapshot $(DEMO_DIR)/config/staging --env staging --tag current --db $(DEMO_DIR)/upgradesim.duckdb
 	$(RUN_GATE) $(BIN)/upgradesim config drift --baseline-env prod --env staging --exceptions $(DEMO_DIR)/config/exceptions.yaml --db $(DEMO_DIR)/upgradesim.duckdb
+	$(RUN_GATE) $(BIN)/upgradesim config drift --env prod --desired $(DEMO_DIR)/iac/terraform.json --desired $(DEMO_DIR)/iac/k8s/orders.yaml --desired $(DEMO_DIR)/iac/ansible/group_vars/prod.yml --exceptions $(DEMO_DIR)/config/exceptions.yaml --as-of 2027-03-01 --db $(DEMO_DIR)/upgradesim.duckdb
 	$(RUN_GATE) $(BIN)/upgradesim parity $(DEMO_DIR)/plan.yaml --env staging --db $(DEMO_DIR)/upgradesim.duckdb
 	$(BIN)/upgradesim audit ingest $(DEMO_DIR)/logs/executed-CHG-2026-0077.jsonl --db $(DEMO_DIR)/upgradesim.duckdb
 	$(BIN)/upgradesim audit verify --db $(DEMO_DIR)/upgradesim.duckdb

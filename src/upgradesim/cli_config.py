@@ -83,26 +83,34 @@ def config_log(env: str | None, git_repo: Path | None, db: Path | None, as_json:
 @click.option("--baseline", "baseline_tag", help="Tag of the approved baseline snapshot.")
 @click.option("--baseline-env", help="Environment of the baseline (or, without --baseline, its newest snapshot).")
 @click.option("--env", required=True, help="Environment compared (its newest snapshot).")
+@click.option("--desired", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Compare with the declared state instead: Terraform JSON (terraform show -json), rendered "
+                   "Kubernetes/Helm/Kustomize YAML, or an Ansible vars file (repeatable).")
 @click.option("--exceptions", type=click.Path(dir_okay=False, path_type=Path), help="Exception register (YAML).")
 @click.option("--as-of", "as_of", help="Date exceptions are judged on (YYYY-MM-DD); today by default.")
 @DB_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON document.")
 @_user_errors
-def config_drift(baseline_tag: str | None, baseline_env: str | None, env: str, exceptions: Path | None,
-                 as_of: str | None, db: Path, as_json: bool) -> None:
-    """Differences between ENV and a baseline; exit 0 none unapproved, 2 unapproved drift, 1 error."""
+def config_drift(baseline_tag: str | None, baseline_env: str | None, env: str, desired: tuple[Path, ...],
+                 exceptions: Path | None, as_of: str | None, db: Path, as_json: bool) -> None:
+    """Differences between ENV and a baseline or the declared desired state; exit 0 none
+    unapproved, 2 unapproved drift, 1 error."""
     from . import api
 
     found = api.drift(db, env=env, baseline_env=baseline_env, baseline_tag=baseline_tag, exceptions=exceptions,
-                      as_of=_as_of(as_of))
+                      as_of=_as_of(as_of), desired=desired)
     diff, unapproved, day = found.differences, found.unapproved, found.as_of
     (base_env, base_tag), (cur_env, cur_tag) = found.baseline, found.current
 
     def line(r) -> str:
-        what = {"added": f"added = {r.current}", "removed": f"removed (was {r.baseline})",
-                "changed": f"{r.baseline} -> {r.current}"}[r.change]
+        if desired:
+            what = {"changed": f"declares {r.desired}, has {r.current}", "missing": f"declares {r.desired}, absent",
+                    "undeclared": f"has {r.current}, not declared"}[r.change] + f" ({r.declared_by})"
+        else:
+            what = {"added": f"added = {r.current}", "removed": f"removed (was {r.baseline})",
+                    "changed": f"{r.baseline} -> {r.current}"}[r.change]
         note = f" [{r.exception}; owner {r.owner}; expires {r.expires}]" if r.exception else ""
-        return f"  {r.status.upper():10s} {r.file}:{r.key} {what}{note}"
+        return f"  {r.status.upper():10s} {r.file + ':' if r.file else ''}{r.key} {what}{note}"
 
     _gate(as_json, found.to_dict(),
           [f"{cur_env}/{cur_tag} against {base_env}/{base_tag}: {len(diff)} differences, "

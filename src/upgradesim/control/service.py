@@ -203,16 +203,35 @@ class Drift:
 
 
 def drift(db: PathLike, *, env: str, baseline_env: str | None = None, baseline_tag: str | None = None,
-          exceptions: PathLike | None = None, as_of: dt.date | None = None) -> Drift:
-    """Configuration drift of ``env`` against a baseline snapshot, with the exception register."""
+          exceptions: PathLike | None = None, as_of: dt.date | None = None,
+          desired: list[PathLike] | tuple[PathLike, ...] = ()) -> Drift:
+    """Configuration drift of ``env``'s newest snapshot against a baseline snapshot, or against
+    the desired state declared in ``desired`` (Terraform JSON, Kubernetes YAML, Ansible vars),
+    classified by the exception register."""
+    from ..errors import DataError
     from ..store import Store
-    from .drift import classify, diff_entries, load_exceptions
+    from .drift import DRIFT_COLUMNS, classify, diff_entries, load_exceptions
+    from .keys import store_key
 
     register = load_exceptions(Path(exceptions)) if exceptions else None
     day = as_of or dt.date.today()
+    if desired and (baseline_env or baseline_tag):
+        raise DataError("--desired: compare with the declared state or with a baseline snapshot, not both")
     with Store(Path(db), must_exist=True) as store:
-        base = store.find_snapshot(env=baseline_env, tag=baseline_tag)
         cur = store.find_snapshot(env=env)
-        diff = classify(diff_entries(store.snapshot_entries(base.snapshot_id), store.snapshot_entries(cur.snapshot_id)),
-                        env, register, day)
-    return Drift((base.env, base.tag), (cur.env, cur.tag), day, diff)
+        entries = store.snapshot_entries(cur.snapshot_id)
+        if desired:
+            from ..artefacts.iac import compare_desired, read_desired
+
+            key = store_key(Path(db), create=False)
+            declared = [d for path in desired for d in read_desired(Path(path), key)]
+            raw = compare_desired(entries, declared)
+            diff = classify(raw.drop(columns="declared_by"), env, register, day)
+            diff = diff.rename(columns={"baseline": "desired"}).assign(declared_by=raw["declared_by"].to_numpy())
+            diff = diff.astype(object).where(diff.notna(), None)
+            base = ("desired", ", ".join(Path(p).name for p in desired))
+            return Drift(base, (cur.env, cur.tag), day, diff[[c if c != "baseline" else "desired" for c in DRIFT_COLUMNS]
+                                                              + ["declared_by"]])
+        base_row = store.find_snapshot(env=baseline_env, tag=baseline_tag)
+        diff = classify(diff_entries(store.snapshot_entries(base_row.snapshot_id), entries), env, register, day)
+    return Drift((base_row.env, base_row.tag), (cur.env, cur.tag), day, diff)

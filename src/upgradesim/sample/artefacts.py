@@ -87,9 +87,75 @@ customers,9000000,4100000000,900000000
 }
 
 
+IAC_FILES = {
+    # `terraform show -json` of the database's parameter group and the pool size in SSM
+    "terraform.json": """\
+{
+  "format_version": "1.0",
+  "terraform_version": "1.9.5",
+  "values": {
+    "root_module": {
+      "resources": [
+        {"address": "aws_db_parameter_group.orders", "mode": "managed", "type": "aws_db_parameter_group",
+         "name": "orders", "values": {"family": "postgres16", "name": "orders-prod",
+           "parameter": [{"apply_method": "pending-reboot", "name": "max_connections", "value": "400"},
+                         {"apply_method": "immediate", "name": "work_mem", "value": "128MB"}]},
+         "sensitive_values": {"parameter": [{}, {}]}},
+        {"address": "aws_ssm_parameter.pool_max", "mode": "managed", "type": "aws_ssm_parameter", "name": "pool_max",
+         "values": {"name": "/orders/prod/pool.max", "type": "String", "value": "50"}, "sensitive_values": {}}
+      ]
+    }
+  }
+}
+""",
+    # `helm template orders ./chart -f values-prod.yaml`, trimmed to the configuration it renders
+    "k8s/orders.yaml": """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: orders-config, namespace: orders}
+data:
+  app.yaml: |
+    server:
+      port: 8443
+      threads: 240
+      tls_min: "1.2"
+    features:
+      new_checkout: false
+      discount_engine: v6
+    payments:
+      api_token: ${PAYMENTS_TOKEN}
+      timeout_ms: 3000
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: order-api, namespace: orders}
+spec:
+  template:
+    spec:
+      containers:
+        - name: order-api
+          image: registry.example.com/orderhub/order-api:7.0.0
+          env:
+            - {name: LOG_LEVEL, value: warn}
+            - {name: REGION, value: eu-west}
+""",
+    "ansible/group_vars/prod.yml": """\
+# Ansible group variables of the production hosts
+jvm_heap_max: 8g
+tomcat_max_threads: 200
+pool_min: 10
+""",
+}
+
+
 def write_artefacts(folder: str | Path) -> list[Path]:
     folder = Path(folder)
     written = []
+    for name, text in IAC_FILES.items():
+        path = folder / "iac" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        written.append(path)
     for name, text in MIGRATION_FILES.items():
         path = folder / "migrations" / name
         path.parent.mkdir(parents=True, exist_ok=True)
