@@ -202,3 +202,22 @@ def test_cli_snapshot_restore_log(tmp_path, repo):
     out = runner.invoke(cli, ["config", "snapshot", str(src), "--env", "prod", "--tag", "x", "--git", str(tmp_path),
                               "--db", str(db)])
     assert out.exit_code == 1 and out.output.count("\n") == 1 and "not a git repository" in out.output
+
+
+def test_the_sample_configuration_round_trips(tmp_path, repo):
+    from upgradesim.sample import write_sample
+
+    folder = tmp_path / "s"
+    write_sample(folder, baseline_weeks=1, post_days=1, step_min=60)
+    src, db = folder / "config" / "prod", tmp_path / "s.duckdb"
+    api.snapshot(src, env="prod", tag="pre", db=db, git=repo, change="CHG-2027-0142")
+    done = api.restore(db, env="prod", tag="pre", to=tmp_path / "back", git=repo)
+    assert sorted(done.written) == [".env", "app.yaml", "db.ini", "features.json", "runtime.toml", "server.properties"]
+    changed = []
+    for name in done.written:
+        before = (src / name).read_text().splitlines()
+        after = (tmp_path / "back" / name).read_text().splitlines()
+        assert len(before) == len(after)
+        changed += [(name, b.split("=")[0].split(":")[0].strip()) for b, a in zip(before, after, strict=True) if b != a]
+    assert changed == [(".env", "BROKER_URL"), ("app.yaml", "api_token"), ("server.properties", "db.password")]
+    assert sorted(done.placeholders["key"]) == ["BROKER_URL", "db.password", "payments.api_token"]
