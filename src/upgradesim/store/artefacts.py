@@ -60,19 +60,3 @@ class ArtefactQueries:
         rows = self.con.execute("SELECT db_table, rows, bytes, index_bytes FROM table_sizes").fetchall()
         return {name.lower(): {"rows": int(r or 0), "bytes": int(b or 0), "index_bytes": int(i or 0)}
                 for name, r, b, i in rows}
-
-    def resource_peaks(self, plan) -> dict[tuple[str, str], dict]:
-        """{(region, tier): {"memory_used_mb": peak, "disk_used_gb": peak}}: the highest value of
-        each metric on any host of the tier's services (services named like plan components)."""
-        tiers = {c.name: c.tier for c in plan.components}
-        rows = self.con.execute("""
-            SELECT region, service, metric, max(value) FROM telemetry
-            WHERE metric IN ('memory_used_mb', 'disk_used_gb') AND region IS NOT NULL AND NOT isnan(value)
-            GROUP BY ALL""").fetchall()
-        peaks: dict[tuple[str, str], dict] = {}
-        for region, service, metric, peak in rows:
-            tier = tiers.get(service)
-            if tier is not None:
-                slot = peaks.setdefault((region, tier), {})
-                slot[metric] = max(slot.get(metric, 0.0), float(peak))
-        return peaks

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..errors import DataError, StoreError
 from .artefacts import ArtefactQueries
+from .capacity import CapacityQueries
 from .decisions import DecisionQueries
 from .evidence import EvidenceQueries
 from .governance import GovernanceQueries
@@ -54,7 +55,7 @@ def parse_window(text: str | None, what: str = "--window") -> Window:
     return (out[0], out[1])
 
 
-class Store(GovernanceQueries, DecisionQueries, EvidenceQueries, ArtefactQueries):
+class Store(GovernanceQueries, DecisionQueries, EvidenceQueries, ArtefactQueries, CapacityQueries):
     """One DuckDB file with a documented schema (see :mod:`upgradesim.store.schema`).
 
     Examples
@@ -283,33 +284,6 @@ class Store(GovernanceQueries, DecisionQueries, EvidenceQueries, ArtefactQueries
     def daily_peaks(self) -> pd.DataFrame:
         return self.con.execute("SELECT * FROM daily_peaks ORDER BY day, service, metric, region").df()
 
-    def demand_profile(self, service: str, metric: str, region: str, tz: str, window: Window = (None, None)) -> list[float]:
-        """168 requests/s by local hour of week (Monday 00:00 first) from a per-step count metric.
-
-        The region's hosts are summed per timestamp and divided by the sampling step; hours of
-        week the data does not cover are filled from the same hour on other days.
-        """
-        params: list = [service, metric, region]
-        bounds = self._where(window, params).replace(" WHERE", " AND")
-        rows = self.con.execute(f"""
-            WITH per_ts AS (
-                SELECT ts, sum(value) AS total FROM telemetry
-                WHERE service = ? AND metric = ? AND region = ?{bounds}
-                GROUP BY ts),
-            step AS (SELECT median(epoch(ts) - epoch(prev)) AS s
-                     FROM (SELECT ts, lag(ts) OVER (ORDER BY ts) AS prev FROM per_ts))
-            SELECT (isodow(timezone(?, ts)) - 1) * 24 + hour(timezone(?, ts)) AS how, avg(total) / (SELECT s FROM step)
-            FROM per_ts GROUP BY 1 ORDER BY 1
-        """, [*params, tz, tz]).fetchall()
-        if not rows:
-            raise DataError(f"traffic metric {service}/{metric}: no telemetry for region {region}")
-        profile = np.full(168, np.nan)
-        for how, value in rows:
-            profile[int(how)] = value
-        by_hour = np.nanmean(profile.reshape(7, 24), axis=0)
-        profile = np.where(np.isnan(profile), np.tile(by_hour, 7), profile)
-        return [float(v) for v in np.nan_to_num(profile)]
-
     # ------------------------------------------------------------------ samples for the judge
 
     def _telemetry_filter(self, services, window: Window, hosts_like: str | None,
@@ -458,22 +432,6 @@ class Store(GovernanceQueries, DecisionQueries, EvidenceQueries, ArtefactQueries
         return {"run": run,
                 "services": self.con.execute("SELECT * FROM verdicts WHERE verdict_id = ?", [verdict_id]).df(),
                 "metrics": self.con.execute("SELECT * FROM verdict_metrics WHERE verdict_id = ?", [verdict_id]).df()}
-
-    def utilisation_peaks(self, plan, metric: str = "cpu_pct") -> dict[tuple[str, str], float] | None:
-        """Measured peak utilisation (0..1) per (region, tier): the highest per-timestamp mean of
-        ``metric`` over the hosts of the tier's services (services named like plan components)."""
-        tiers = {c.name: c.tier for c in plan.components}
-        rows = self.con.execute("""
-            SELECT region, service, max(mean) FROM (
-                SELECT ts, region, service, avg(value) AS mean FROM telemetry
-                WHERE metric = ? AND region IS NOT NULL AND NOT isnan(value) GROUP BY ALL)
-            GROUP BY ALL""", [metric]).fetchall()
-        peaks: dict[tuple[str, str], float] = {}
-        for region, service, peak in rows:
-            tier = tiers.get(service)
-            if tier is not None:
-                peaks[(region, tier)] = max(peaks.get((region, tier), 0.0), float(peak) / 100.0)
-        return peaks or None
 
     def write_readiness(self, readiness) -> str:
         """Store a :class:`~upgradesim.readiness.Readiness`; returns its id."""
