@@ -148,10 +148,10 @@ def test_plot_functions_have_titles_labels_and_legends(estate):
         sim = store.simulation()
         ready = store.readiness()
     figures = [plots.findings_by_area(ready["findings"]),
-               plots.distributions(sim["replications"], "duration_min", "duration (h)", 1 / 60),
-               plots.probabilities(sim["summary"], {"p_rollback": 0.3}),
-               plots.rollout_timeline(plan, sim["events"][sim["events"].replication == 0]),
-               plots.strategy_intervals(sim["summary"], "downtime_min", "downtime (min)")]
+               plots.distributions(sim.replications, "duration_min", "duration (h)", 1 / 60),
+               plots.probabilities(sim.summary, {"p_rollback": 0.3}),
+               plots.rollout_timeline(plan, sim.events[sim.events.replication == 0]),
+               plots.strategy_intervals(sim.summary, "downtime_min", "downtime (min)")]
     for fig in figures:
         for ax in fig.axes:
             assert ax.get_title() and ax.get_xlabel()

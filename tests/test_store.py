@@ -163,9 +163,12 @@ def test_simulation_results_round_trip(store):
     result = simulate(load_plan(sample_plan_path()), "big-bang", replications=4, seed=3)
     run_id = store.write_simulation(result)
     back = store.simulation()
-    assert back["run_id"] == run_id
-    pd.testing.assert_frame_equal(back["replications"], result.replications, check_dtype=False)
-    assert len(back["events"]) == len(result.events)
+    assert type(back) is type(result) and back.meta["run_id"] == run_id  # the object write_simulation took
+    pd.testing.assert_frame_equal(back.replications, result.replications, check_dtype=False)
+    pd.testing.assert_frame_equal(back.summary, result.summary, check_dtype=False)
+    assert len(back.events) == len(result.events) == len(back.events.dropna(how="all"))
+    assert {k: back.meta[k] for k in ("plan", "plan_hash", "seed", "replications")} == {
+        k: result.meta[k] for k in ("plan", "plan_hash", "seed", "replications")}
 
 
 def test_schema_is_documented_and_versioned(tmp_path):
@@ -292,8 +295,11 @@ def test_the_newest_of_several_runs_is_read_back(tmp_path):
         second = store.write_simulation(compare(plan, ["blue-green"], replications=3, seed=2))
         assert first != second
         newest = store.simulation()
-        assert newest["run_id"] == second and set(newest["replications"]["strategy"]) == {"blue-green"}
-        assert store.simulation(first)["run_id"] == first
+        assert newest.meta["run_id"] == second and set(newest.replications["strategy"]) == {"blue-green"}
+        assert store.simulation(first).meta["run_id"] == first
+        assert set(store.simulation(first).replications["strategy"]) == {"big-bang"}
+        with pytest.raises(StoreError, match="no simulation run nope"):
+            store.simulation("nope")
         frame = pd.DataFrame({"ts": pd.date_range("2026-01-01", periods=10, freq="h", tz="UTC"), "service": "a",
                               "metric": "m", "value": range(10)})
         v1 = store.write_verdict(judge_frames(frame, frame, mode="control"))

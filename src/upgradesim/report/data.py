@@ -71,15 +71,15 @@ def rollout_data(plan: Plan, db_path: str, run_id: str = "") -> RolloutData:
     with Store(db_path, read_only=True) as store:
         sim = store.simulation(run_id or None)
         runs = store.simulation_runs()
-    summary, reps, events = sim["summary"], sim["replications"], sim["events"]
+    summary, reps, events = sim.summary, sim.replications, sim.events
     best, reason = recommend(summary, plan.risk)
     logged = reps[(reps["strategy"] == best) & reps["replication"].isin(events.loc[events["strategy"] == best,
                                                                                       "replication"].unique())]
     pool = logged if len(logged) else reps[reps["strategy"] == best]
     median = pool["duration_min"].median()
     rep = int(pool.iloc[(pool["duration_min"] - median).abs().argsort().iloc[0]]["replication"])
-    meta = runs[runs["run_id"] == sim["run_id"]].iloc[0].to_dict()
-    return RolloutData(sim["run_id"], summary, reps, events, best, reason, (best, rep), meta)
+    meta = runs[runs["run_id"] == sim.meta["run_id"]].iloc[0].to_dict()
+    return RolloutData(sim.meta["run_id"], summary, reps, events, best, reason, (best, rep), meta)
 
 
 @dataclass(frozen=True)

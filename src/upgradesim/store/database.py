@@ -408,12 +408,20 @@ class Store(GovernanceQueries, DecisionQueries, EvidenceQueries, ArtefactQueries
     def simulation_runs(self) -> pd.DataFrame:
         return self.con.execute("SELECT * FROM sim_runs ORDER BY created_at").df()
 
-    def simulation(self, run_id: str | None = None) -> dict[str, pd.DataFrame]:
-        """Replications, summary and events of a stored run (the newest by default)."""
+    def simulation(self, run_id: str | None = None):
+        """The :class:`~upgradesim.sim.SimulationResult` a ``write_simulation`` stored (the newest by
+        default): replications, events, summary, and its run as ``meta`` (with ``run_id``)."""
+        from ..sim.runner import SimulationResult
+
         run_id = run_id or self._newest("sim_runs", "run_id", "no simulation results stored (run compare --db)")
-        return {t.removeprefix("sim_"): self.con.execute(f"SELECT * EXCLUDE (run_id) FROM {t} WHERE run_id = ?",
-                                                        [run_id]).df()
-                for t in ("sim_replications", "sim_summary", "sim_events")} | {"run_id": run_id}
+        frames = {t: self.con.execute(f"SELECT * EXCLUDE (run_id) FROM {t} WHERE run_id = ?", [run_id]).df()
+                  for t in ("sim_replications", "sim_summary", "sim_events")}
+        run = self.con.execute("SELECT * FROM sim_runs WHERE run_id = ?", [run_id]).df()
+        if run.empty:
+            raise StoreError(f"no simulation run {run_id} in {self.path}")
+        meta = {k: (v.item() if hasattr(v, "item") else v) for k, v in run.iloc[0].to_dict().items()}
+        meta["plan"] = meta.pop("plan_name")  # the key write_simulation read it from
+        return SimulationResult(frames["sim_replications"], frames["sim_events"], frames["sim_summary"], meta)
 
     def write_verdict(self, verdict) -> str:
         """Store a judge :class:`~upgradesim.judge.Verdict`; returns its id."""
