@@ -63,6 +63,8 @@ FIRST_B[0] += 40.0
 TWO = SAME.copy()
 TWO[50:52] += 60.0
 EC_EDGE = np.random.default_rng(20).poisson(5.9, 96).astype(float)
+SMALL_SPIKE = SMALL_B[:96].copy()
+SMALL_SPIKE[40:48] += 5.0
 
 
 def scale(v):
@@ -214,6 +216,16 @@ GOLDEN = {
         {'name': 'constant', 'status': 'high', 'text': 'constant 0 before and 0.05 after, beyond the allowed change', 'effect': None, 'baseline': 0.0, 'candidate': 0.05, 'p_value': None, 'n_eff_baseline': None, 'n_eff_candidate': None, 'variation': None, 'extra': {}}),
     'count_either_p_between': (lambda: C.count_check(EB, XB, EC_EDGE, XC, rule(allowed_increase=1.05), 0.01, 'requests'),
         {'name': 'rate', 'status': 'ok', 'text': '547 events in 96000 requests (0.0057) vs 4886 in 960000 (0.00509), rate ratio 1.12 [1.02, 1.22], baseline over-dispersed x1; within the allowed [0.9, 1.05] or not significant', 'effect': 1.1195251739664347, 'baseline': 0.005089583333333333, 'candidate': 0.005697916666666666, 'p_value': 0.007777401033870655, 'n_eff_baseline': 4807.9067411686065, 'n_eff_candidate': 538.2572630821178, 'variation': None, 'extra': {'dispersion': 1.0162426733785632, 'blocks': 48, 'events_baseline': 4886.0, 'events_candidate': 547.0, 'low': 1.02297348763799, 'high': 1.2232194976080564}}),
+    'level_flat_same_increase': (lambda: C.level_check(FLAT_B, np.full(96, 5.0), rule('increase'), 0.01, 0.0, 'than before'),
+        {'name': 'level', 'status': 'ok', 'text': 'median 0% below before (5 vs 5; p=1), within what is allowed or not significant; comparable baseline periods (4 of 96 points) varied by at most 0%', 'effect': 1.0, 'baseline': 5.0, 'candidate': 5.0, 'p_value': 1.0, 'n_eff_baseline': 4, 'n_eff_candidate': 1, 'variation': 0.0, 'extra': {'block_points': 96, 'df': 3.0, 'se': 0.0}}),
+    'level_flat_same_decrease': (lambda: C.level_check(FLAT_B, np.full(96, 5.0), rule('decrease'), 0.01, 0.0, 'than before'),
+        {'name': 'level', 'status': 'ok', 'text': 'median 0% below before (5 vs 5; p=1), within what is allowed or not significant; comparable baseline periods (4 of 96 points) varied by at most 0%', 'effect': 1.0, 'baseline': 5.0, 'candidate': 5.0, 'p_value': 1.0, 'n_eff_baseline': 4, 'n_eff_candidate': 1, 'variation': 0.0, 'extra': {'block_points': 96, 'df': 3.0, 'se': 0.0}}),
+    'level_small_decrease': (lambda: C.level_check(SMALL_B, ar1(96, 8, sd=0.1, level=99.95), rule('decrease', allowed_decrease=0.99999), 0.01, scale(SMALL_B), 'than before'),
+        {'name': 'level', 'status': 'ok', 'text': 'median 0% below before (99.96 vs 100; p=0.025), within what is allowed or not significant; comparable baseline periods (10 of 96 points) varied by at most 0%', 'effect': 0.9996064917519956, 'baseline': 100.00055424359577, 'candidate': 99.9612032006959, 'p_value': 0.0248061527444838, 'n_eff_baseline': 10, 'n_eff_candidate': 1, 'variation': 0.0003138438761307827, 'extra': {'block_points': 96, 'df': 9.0, 'se': 0.017358819699826642}}),
+    'exc_small_scale_short': (lambda: C.excursion_check(SMALL_B[:200], SMALL_SPIKE, rule('increase'), 0.01, float(np.median(SMALL_B[:200])), scale(SMALL_B[:200]), 'than before'),
+        {'name': 'excursion', 'status': 'ok', 'text': "no run of 1-16 points beyond the baseline's own excursions", 'effect': None, 'baseline': None, 'candidate': None, 'p_value': None, 'n_eff_baseline': 4, 'n_eff_candidate': 1, 'variation': None, 'extra': {}}),
+    'exc_spike_allowed155': (lambda: C.excursion_check(B, SPIKE, rule('increase', allowed_increase=1.55), 0.01, float(np.median(B)), scale(B), 'than before'),
+        {'name': 'excursion', 'status': 'ok', 'text': "no run of 1-16 points beyond the baseline's own excursions", 'effect': None, 'baseline': None, 'candidate': None, 'p_value': None, 'n_eff_baseline': 10, 'n_eff_candidate': 1, 'variation': None, 'extra': {}}),
 }
 
 
@@ -345,6 +357,8 @@ def test_dispersion_scales_by_hand():
     assert C._pearson(np.array([1.0, 3.0] * 24), varying, 1) == (pytest.approx(0.0), 48)
     assert C._pearson(np.array([1.0, 0, 0, 1]), np.ones(4), 1) == (pytest.approx((0.25 / 0.5) * 4 / 3), 4)
     assert C._pearson(np.array([1.0, 0, 0]), np.ones(3), 1) == (1.0, 3)  # fewer than 4 blocks: Poisson assumed
+    by_three = C._pearson(np.array([2.0, 2, 2, 1, 1, 1] * 4), np.array([1.0, 1, 4, 2, 2, 2] * 4), 3)
+    assert by_three == (pytest.approx(4 * (1.5 ** 2 / 4.5 + 1.5 ** 2 / 4.5) / 7), 8)  # exposure summed per block
     gaps = C._pearson(np.array([1.0, 0, 0, 1, 0, 0]), np.array([1.0, 1, 1, 1, 0, 0]), 1)
     assert gaps == (pytest.approx((0.25 / 0.5) * 4 / 3), 4)  # blocks without exposure are left out
 
