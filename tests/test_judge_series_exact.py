@@ -179,3 +179,56 @@ def test_lag1_blocks_and_block_length_by_hand():
     assert S.choose_block(x[:300], 20) == 20  # 300 points hold four candidates: the candidate's length
     assert S.choose_block(x, 0) == 1
     assert S.choose_block(np.zeros(3000), 1000) == 6  # no correlation: the starting length
+
+
+def _days(*names):
+    """Hourly noise-free cycle on the named days of the week starting MONDAY (0 = Monday)."""
+    t = np.concatenate([MONDAY + d * S.DAY + np.arange(24) * S.HOUR for d in names]).astype(np.int64)
+    return t, 100 + 30 * np.sin(2 * np.pi * ((t // S.HOUR) % 24) / 24)
+
+
+def test_weekday_and_weekend_need_two_days_each():
+    assert "daily-weekpart" in S._cv_errors(*_days(5, 6, 7, 8), weekly=False)  # Sat, Sun, Mon, Tue
+    assert "daily-weekpart" not in S._cv_errors(*_days(5, 6, 7), weekly=False)  # one weekday
+    assert "daily-weekpart" not in S._cv_errors(*_days(4, 5, 7, 8), weekly=False)  # one weekend day (Sat)
+    assert "daily-weekpart" in S._cv_errors(*_days(11, 12, 13, 14), weekly=False)  # Fri-Mon: two of each
+
+
+def test_the_ratio_needs_positive_data_and_profile():
+    small = S.adjust(TB_D, XB_D / 200, TC_D, XC_D / 200)  # all below 1: still ratios
+    assert small.mode == "ratio" and 0 < small.level < 1
+    zero_b = XB_D.copy()
+    zero_b[5] = 0.0
+    assert S.adjust(TB_D, zero_b, TC_D, XC_D).mode == "ratio"  # a zero value is allowed
+    zero_c = XC_D.copy()
+    zero_c[3] = 0.0
+    assert S.adjust(TB_D, XB_D, TC_D, zero_c).mode == "ratio"
+    dips = S.adjust(TB_D, XB_D - 75, TC_D, XC_D)  # some baseline values below zero: offsets
+    assert dips.mode == "offset" and dips.level > 0
+
+
+def test_span_and_week_boundaries():
+    assert S.adjust(TB_D[:37], XB_D[:37], TC_D, XC_D).cycle == "daily"  # exactly a day and a half: enough
+    assert S.adjust(TB_D[:36], XB_D[:36], TC_D, XC_D).note.startswith("the baseline covers less than two days")
+    assert S.adjust(TB_N[:13 * 24], XB_N[:13 * 24], TC_N, XC_N).note == "no daily cycle in 13 baseline days"
+    assert S.adjust(TB_N[:13 * 24 + 1], XB_N[:13 * 24 + 1], TC_N, XC_N).note == (
+        "no daily or weekly cycle in 14 baseline days")  # exactly 13 days of span: weekly is tried
+
+
+def test_a_key_seen_on_one_day_is_predicted_by_that_day():
+    keep = ((TB_D // S.HOUR) % 24 != 5) | (TB_D[0] // S.DAY + 3 == TB_D // S.DAY)
+    tb, xb = TB_D[keep], XB_D[keep]
+    got = S.adjust(tb, xb, TC_D, XC_D)
+    only = np.flatnonzero((tb // S.HOUR) % 24 == 5)
+    assert len(only) == 1 and got.cycle == "daily"
+    assert got.base[only[0]] == pytest.approx(got.level)  # its own value is its whole profile
+
+
+def test_cells_average_several_points():
+    means, _, _ = S._cells(np.array([0, 1800, 3600]), np.array([1.0, 2.0, 5.0]), S.DAY, S._hour_of_day)
+    assert means.tolist() == [[1.5, 5.0]]
+
+
+def test_lag1_edges_by_hand():
+    assert S.lag1(np.array([1.0, 2.0, 4.0])) == pytest.approx(-1 / 42)  # three values are enough
+    assert S.lag1(np.array([0.1, 0.3, 0.2, 0.4])) == pytest.approx(-0.35)  # a tiny variance still counts
