@@ -176,6 +176,8 @@ def test_lag1_blocks_and_block_length_by_hand():
     # starts at ceil(3000 / 512) = 6 points and doubles while block medians stay correlated
     assert S.choose_block(x, 1000) == 48
     assert S.choose_block(x[:300], 100) == 32  # stops before fewer than 12 blocks would remain (300 / 64)
+    assert S.choose_block(x[:280], 100) == 32  # 17 blocks of 16 still correlated (0.57 > 2 / sqrt(17)): doubled
+    assert S.choose_block(x[:200], 100) == 16  # 12 blocks of 16: lag-1 0.45 below 2 / sqrt(12): kept
     assert S.choose_block(x[:300], 20) == 20  # 300 points hold four candidates: the candidate's length
     assert S.choose_block(x, 0) == 1
     assert S.choose_block(np.zeros(3000), 1000) == 6  # no correlation: the starting length
