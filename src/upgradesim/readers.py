@@ -181,7 +181,7 @@ def read_csv(path: str | Path, columns: dict[str, str], *, required: tuple[str, 
             try:
                 value = KINDS[kind](cell)
                 if name in choices and value not in choices[name]:
-                    raise ValueError(f"must be one of {', '.join(choices[name])}")
+                    raise ValueError(f"must be one of {', '.join(str(c) for c in choices[name])}")
             except (ValueError, OverflowError) as exc:
                 rule = str(exc) if str(exc).startswith("must") else _RULES.get(kind, str(exc))
                 shown = cell if len(cell) <= 40 else cell[:37] + "..."
