@@ -52,6 +52,9 @@ def test_read_csv_messages_and_rows(tmp_path):
     path.write_text("n,k\n1,a\n\n2,b\n")
     frame = read_csv(path, {"n": "number", "k": "text"})
     assert frame["n"].tolist() == [1.0, 2.0] and frame["k"].tolist() == ["a", "b"]  # a blank row in between
+    path.write_text("")
+    with pytest.raises(DataError, match=rf"^{path}: empty, no header row$"):
+        read_csv(path, {"n": "number"})
     path.write_text("n,zz\n1,a\n")
     with pytest.raises(DataError, match=rf"^{path}:1: unknown column zz \(known: n, k\)$"):
         read_csv(path, {"n": "number", "k": "text"})
