@@ -22,7 +22,7 @@ import pandas as pd
 
 from .errors import DataError
 
-__all__ = ["read_text", "read_csv", "is_gzip", "MAX_TEXT_BYTES", "parse_timestamp"]
+__all__ = ["read_text", "decode_text", "read_csv", "is_gzip", "MAX_TEXT_BYTES", "parse_timestamp"]
 
 MAX_TEXT_BYTES = 64 * 1024 * 1024
 _MAX_SHOWN = 10
@@ -43,7 +43,12 @@ def read_text(path: str | Path, *, max_bytes: int = MAX_TEXT_BYTES, what: str = 
     size = path.stat().st_size
     if size > max_bytes:
         raise DataError(f"{path}: {size} bytes, larger than the {max_bytes} this reader takes")
-    data = path.read_bytes()
+    return decode_text(path, path.read_bytes(), what)
+
+
+def decode_text(path: str | Path, data: bytes, what: str = "file") -> str:
+    """``data`` read from ``path`` as text, by :func:`read_text`'s rules (UTF-8 without its BOM,
+    UTF-16 with one; NUL bytes and other encodings refused)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")

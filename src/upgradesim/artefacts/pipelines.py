@@ -126,7 +126,8 @@ def judge_references(refs: list[Reference], targets: list[Target]) -> list[dict]
             if target is not None:
                 rows.append(_judge(ref, target, ref.found, ref.ecosystem))
             continue
-        fam = ref.family or (family_of(ref.name).name if family_of(ref.name) else None)
+        named = family_of(ref.name)
+        fam = ref.family or (named.name if named else None)
         if fam in by_family:
             rows.append(_judge(ref, by_family[fam], ref.found, ref.ecosystem))
     return rows

@@ -148,10 +148,11 @@ class ConfigFiles:
     not_kept: dict[str, str]
 
 
-def _decode(data: bytes) -> tuple[str, str]:
+def _encoding(data: bytes) -> str:
+    """How to write redacted text back as the file was: UTF-16, UTF-8 with a BOM, or UTF-8."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    return data.decode("utf-8-sig"), "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+        return "utf-16"
+    return "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
 
 
 def _flat_text(parsed: dict) -> dict[str, str]:
@@ -166,7 +167,7 @@ def read_config_files(folder: str | Path, key: bytes) -> ConfigFiles:
     Secrets (by key name, or a value carrying a credential) are replaced by their keyed fingerprint
     before anything leaves this function, in the entries and in the kept text alike.
     """
-    from ..readers import read_text
+    from ..readers import decode_text
     from .redact import redact
 
     folder = Path(folder)
@@ -178,8 +179,11 @@ def read_config_files(folder: str | Path, key: bytes) -> ConfigFiles:
         if fmt is None:
             continue
         rel = path.relative_to(folder).as_posix()
-        text = read_text(path, max_bytes=MAX_CONFIG_BYTES, what="configuration file")
-        data = path.read_bytes()
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise DataError(f"{path}: {size} bytes, larger than the {MAX_CONFIG_BYTES} this reader takes")
+        data = path.read_bytes()  # once: the digest, the entries and the kept copy all come from it
+        text = decode_text(path, data, "configuration file")
         # keyed: a plain digest of a small secret-bearing file could be reversed by guessing
         hashes[rel] = "hmac:" + hmac.new(key, data, hashlib.sha256).hexdigest()
         secrets, values = {}, {}
@@ -195,8 +199,8 @@ def read_config_files(folder: str | Path, key: bytes) -> ConfigFiles:
         if not secrets:
             contents[rel] = data
             continue
-        raw, encoding = _decode(data)
-        kept, why = redact(raw, fmt, secrets, values, lambda t, p=path, f=fmt: _flat_text(_parse(p, f, t)))
+        encoding = _encoding(data)
+        kept, why = redact(text, fmt, secrets, values, lambda t, p=path, f=fmt: _flat_text(_parse(p, f, t)))
         contents[rel] = None if kept is None else (b"\xef\xbb\xbf" if encoding == "utf-8-sig" else b"") + kept.encode(
             "utf-16" if encoding == "utf-16" else "utf-8")
         if kept is None:

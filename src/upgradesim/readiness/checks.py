@@ -205,6 +205,15 @@ def _newest(lifecycle: Lifecycle, product: str) -> str:
     return max(dated, key=lambda c: c.release_date).cycle if dated else "unknown"
 
 
+def rollout_strategy(plan: Plan):
+    """The chosen strategy as the fleet sees it: a canary's batches are those of the strategy it
+    hands over to. None when the plan chooses none."""
+    strategy = plan.strategy(plan.chosen_strategy) if plan.chosen_strategy else None
+    if strategy is not None and strategy.kind == "canary":
+        strategy = plan.strategy(strategy.then)
+    return strategy
+
+
 def check_capacity(plan: Plan, peaks: dict[tuple[str, str], float] | None = None, *,
                    threshold: float = 0.85, warn: float = 0.70) -> tuple[list[dict], list[dict]]:
     """Projected peak utilisation per tier and region with the target's CPU overhead, and the
@@ -214,9 +223,7 @@ def check_capacity(plan: Plan, peaks: dict[tuple[str, str], float] | None = None
     it, utilisation is the plan's peak demand over the tier's capacity.
     """
     overhead = 1 + plan.release.overheads.cpu_pct / 100
-    strategy = plan.strategy(plan.chosen_strategy) if plan.chosen_strategy else None
-    if strategy is not None and strategy.kind == "canary":
-        strategy = plan.strategy(strategy.then)
+    strategy = rollout_strategy(plan)
     findings, rows = [], []
     for region in plan.regions:
         if region.traffic.hourly_rps is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 from ..plan import Plan
+from .checks import rollout_strategy
 
 __all__ = ["check_resources", "COPY_KINDS", "WARN_AT"]
 
@@ -20,13 +21,6 @@ def _finding(severity, component, message, evidence, recommendation):
             "evidence": evidence, "recommendation": recommendation}
 
 
-def _strategy(plan: Plan):
-    strategy = plan.strategy(plan.chosen_strategy) if plan.chosen_strategy else None
-    if strategy is not None and strategy.kind == "canary":
-        strategy = plan.strategy(strategy.then)
-    return strategy
-
-
 def check_resources(plan: Plan, measured: dict[tuple[str, str], dict] | None = None, *,
                     scratch_gb: float = 0.0) -> tuple[list[dict], list[dict]]:
     """(findings, rows): per region and tier, memory and disk per node after the upgrade and at
@@ -35,7 +29,7 @@ def check_resources(plan: Plan, measured: dict[tuple[str, str], dict] | None = N
     ``measured`` maps (region, tier) to {"memory_used_mb", "disk_used_gb"} peaks per host from
     telemetry; ``scratch_gb`` is the largest table rewrite of the migration (its tier's disks)."""
     over = plan.release.overheads
-    strategy = _strategy(plan)
+    strategy = rollout_strategy(plan)
     migration_tier = plan.migration.tier if plan.migration else None
     findings, rows = [], []
     for region in plan.regions:
