@@ -58,6 +58,9 @@ def test_committed_notebooks_are_clean(name):
     assert "**Inputs:**" in book.cells[0].source
     tagged = [c for c in book.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
+    raw = json.loads((NOTEBOOKS / f"{name}.ipynb").read_text())  # nbformat.read fills missing ids in silently
+    ids = [cell.get("id") for cell in raw["cells"]]
+    assert None not in ids and len(set(ids)) == len(ids), "every cell has its own id (nbformat 5)"
     for cell in book.cells:
         if cell.cell_type == "code":
             assert not cell.outputs and cell.execution_count is None

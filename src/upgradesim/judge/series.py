@@ -98,7 +98,9 @@ def _cv_errors(t, x, weekly: bool) -> dict[str, float]:
     hour on the other days; weekly: by the same hour of week in the other weeks.
     """
     by_day, _, _ = _cells(t, x, DAY, _hour_of_day)
-    day_level = np.nanmean(by_day, axis=1)
+    seen = ~np.isnan(by_day)
+    with np.errstate(invalid="ignore"):  # a day without data (a gap) has no level: NaN, no warning
+        day_level = np.where(seen, by_day, 0).sum(axis=1) / seen.sum(axis=1)
     others = _loo_profile(day_level[:, None])[:, 0]
     errors = {"none": np.abs(by_day - others[:, None]), "daily": np.abs(by_day - _loo_profile(by_day))}
     weekend = ((np.unique(t // DAY) + 3) % 7) >= 5

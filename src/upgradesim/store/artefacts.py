@@ -42,7 +42,8 @@ class ArtefactQueries:
     def write_table_sizes(self, sizes: pd.DataFrame, source: str) -> int:
         """Replace the sizes of the tables named in ``sizes`` (db_table, rows, bytes, index_bytes)."""
         frame = sizes.reindex(columns=SIZE_COLUMNS).copy()
-        frame["measured_at"] = frame["measured_at"].fillna(pd.Timestamp.now(tz="UTC")) if len(frame) else []
+        measured = pd.to_datetime(frame["measured_at"], utc=True)
+        frame["measured_at"] = measured.fillna(pd.Timestamp.now(tz="UTC")) if len(frame) else measured
         frame["source"] = source
         frame["index_bytes"] = frame["index_bytes"].fillna(0)
         with self.transaction():
