@@ -92,10 +92,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_logs.py
 
-# Mutation testing of the core modules ([tool.mutmut] in pyproject.toml); prints the score per module.
+# Mutation testing of the core modules ([tool.upgradesim.mutation] in pyproject.toml), each against its
+# own tests; prints the score per module. `make mutation MODULES="judge/verdict.py"` runs only those.
 mutation: $(STAMP)
-	$(BIN)/mutmut run --max-children 2 || true
-	$(BIN)/python scripts/mutation_report.py
+	$(BIN)/python scripts/mutation.py $(MODULES)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/ $$( [ "$$(id -u)" = 0 ] && echo --allow-root )

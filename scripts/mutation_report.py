@@ -1,5 +1,8 @@
 """Per-module mutation score from ``mutmut results --all true`` (run by ``make mutation``).
 
+Reads the per-module results ``scripts/mutation.py`` leaves in ``build/mutation/*.results``, or,
+when there are none, ``mutmut results`` of a run in the project folder itself.
+
 A mutant is killed when a test failed (or timed out) against it; survivors are listed unless the
 checked-in ``mutation-equivalent.txt`` names them (one ``mutant-name  reason`` per line) as
 equivalent. Exit 1 when a module is below the goal.
@@ -18,8 +21,12 @@ KILLED = {"killed", "timeout"}
 
 
 def main() -> int:
-    out = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"], capture_output=True,
-                         text=True, check=False).stdout
+    saved = sorted((Path(__file__).resolve().parents[1] / "build" / "mutation").glob("*.results"))
+    if saved:
+        out = "\n".join(path.read_text() for path in saved)
+    else:
+        out = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"], capture_output=True,
+                             text=True, check=False).stdout
     equivalent = {}
     listed = Path(__file__).resolve().parents[1] / "mutation-equivalent.txt"
     if listed.exists():

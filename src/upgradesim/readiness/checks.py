@@ -89,7 +89,11 @@ def check_dependencies(plan: Plan, graph: nx.DiGraph) -> list[dict]:
         dep = graph.nodes[b]
         now = satisfies(dep["version"], constraint)
         after = satisfies(dep["target"], constraint) if dep["target"] else None
-        if now is False:
+        if now is None:
+            findings.append(_finding("dependency", "warning", a,
+                                     f"{a} needs {b} {constraint} but {b}'s version {dep['version']!r} cannot be read",
+                                     f"edge {a} -> {b} {constraint}", f"record {b}'s version as numbers"))
+        elif now is False:
             findings.append(_finding("dependency", "blocker", a,
                                      f"{a} needs {b} {constraint} but {b} is {dep['version']}",
                                      f"edge {a} -> {b} {constraint}", f"upgrade {b} first"))
@@ -244,12 +248,16 @@ def check_capacity(plan: Plan, peaks: dict[tuple[str, str], float] | None = None
                 continue
             projected = now * overhead
             batch = _batch(strategy, nodes, tier)
-            during = (window_demand / ((nodes - batch) * plan.tiers[tier].capacity_rps)
-                      if window_demand is not None and nodes > batch else math.inf)
+            if window_demand is None:  # no demand profile (a measured peak only): unknown, not guessed
+                during = math.nan
+            elif nodes > batch:
+                during = window_demand / ((nodes - batch) * plan.tiers[tier].capacity_rps)
+            else:  # the whole tier out: no capacity, which matters only when there is demand
+                during = math.inf if window_demand > 0 else 0.0
+            load = during * overhead  # inf stays inf, unknown stays NaN
             rows.append({"region": region.name, "tier": tier, "nodes": nodes, "capacity_rps": cap,
                          "utilisation": now, "projected": projected, "headroom": 1 - projected,
-                         "batch_out": batch, "utilisation_during_batch": during * (overhead if during != math.inf else 1),
-                         "source": source})
+                         "batch_out": batch, "utilisation_during_batch": load, "source": source})
             where = f"{tier} in {region.name}"
             evidence = (f"{source}: {now:.0%}; overhead +{plan.release.overheads.cpu_pct:g}% CPU; "
                         f"{nodes} nodes x {plan.tiers[tier].capacity_rps:g} rps")
@@ -262,13 +270,24 @@ def check_capacity(plan: Plan, peaks: dict[tuple[str, str], float] | None = None
                 findings.append(_finding("capacity", "warning", where,
                                          f"projected peak utilisation {projected:.0%} leaves {1 - projected:.0%} headroom",
                                          evidence, "watch capacity during the rollout"))
-            if batch and during * overhead > threshold:
-                findings.append(_finding("capacity", "warning" if during != math.inf else "blocker", where,
-                                         f"with {batch} of {nodes} nodes out ({strategy.name}) the remaining nodes run at "
-                                         + ("no capacity at all" if during == math.inf else f"{during * overhead:.0%}")
-                                         + " of capacity at the busiest window hour",
-                                         f"window demand {window_demand:.0f} rps", "use smaller batches for this tier"))
+            if batch and load > threshold:
+                findings.append(_finding(
+                    "capacity", "blocker" if load >= 1 else "warning", where,
+                    f"with {batch} of {nodes} nodes out ({strategy.name}) "
+                    + (f"no node is left for the busiest window hour's {window_demand:,.0f} rps" if load == math.inf
+                       else f"the remaining nodes run at {load:.0%} of capacity at the busiest window hour"),
+                    f"window demand {window_demand:,.0f} rps; {nodes - batch} nodes x "
+                    f"{plan.tiers[tier].capacity_rps:g} rps left; overhead +{plan.release.overheads.cpu_pct:g}% CPU",
+                    _batch_remedy(strategy, nodes, batch, f"{tier} nodes in {region.name}")))
     return findings, rows
+
+
+def _batch_remedy(strategy, nodes: int, batch: int, where: str) -> str:
+    if strategy.kind == "big_bang":
+        return "run it in a window without demand, or choose a strategy that keeps nodes serving"
+    if nodes <= batch:
+        return f"add {where}, or choose a strategy that keeps the old ones serving"
+    return "use smaller batches for this tier" if batch > 1 else f"add {where}: one node out overloads the rest"
 
 
 def _batch(strategy, nodes: int, tier: str) -> int:
@@ -343,6 +362,10 @@ def check_customizations(plan: Plan) -> list[dict]:
                 findings.append(_finding("customization", "blocker", comp.name,
                                          f"{comp.name} uses {feature}, which the release removes", "uses_features",
                                          f"move {comp.name} off {feature}"))
+            elif feature in changed:
+                findings.append(_finding("customization", "warning", comp.name,
+                                         f"{comp.name} uses {feature}, which the release changes", "uses_features",
+                                         f"retest {comp.name}'s use of {feature} against the target"))
     return findings
 
 
@@ -350,13 +373,22 @@ SEVERITIES = ("blocker", "warning", "info")  # the one severity order, most seve
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}  # 0 = most severe
 
 
+def _components_hit(plan: Plan, finding: dict) -> list[str]:
+    """The components a finding bears on: a capacity finding on "<tier> in <region>" bears on every
+    component of that tier (on "storage in <region>", on every component); others on their own."""
+    if finding["area"] != "capacity":
+        return [finding["component"]]
+    scope = finding["component"].split(" in ")[0]
+    return [c.name for c in plan.components if scope == "storage" or c.tier == scope]
+
+
 def check_workflows(plan: Plan, findings: list[dict]) -> tuple[list[dict], list[dict]]:
     """Each business-critical workflow, its components' worst finding, and what it needs."""
     worst: dict[str, str] = {}
     for f in findings:
-        comp = f["component"].split(" in ")[-1] if f["area"] == "capacity" else f["component"]
-        if SEVERITY_RANK[f["severity"]] < SEVERITY_RANK[worst.get(comp, "info")]:
-            worst[comp] = f["severity"]
+        for comp in _components_hit(plan, f):
+            if SEVERITY_RANK[f["severity"]] < SEVERITY_RANK[worst.get(comp, "info")]:
+                worst[comp] = f["severity"]
     out, rows = [], []
     for wf in plan.workflows:
         blockers = [c for c in wf.components if worst.get(c) == "blocker"]
@@ -370,7 +402,7 @@ def check_workflows(plan: Plan, findings: list[dict]) -> tuple[list[dict], list[
             out.append(_finding("workflow", "blocker" if high else "warning", wf.name,
                                 f"{wf.criticality} workflow {wf.name} touches components with blockers: "
                                 f"{', '.join(blockers)}", f"components {', '.join(wf.components)}",
-                                f"resolve the blockers; then a {need} of {wf.name}"))
+                                f"resolve the blockers; then {'a ' if need == 'parallel run' else ''}{need} of {wf.name}"))
         elif warnings and high:
             out.append(_finding("workflow", "warning", wf.name,
                                 f"{wf.criticality} workflow {wf.name} touches components with warnings: {', '.join(warnings)}",
