@@ -240,7 +240,8 @@ def calibrate(db: Path, out: Path | None, min_attempts: int, loo: bool, as_json:
     if out is not None:
         out.write_text(overlay_yaml(fits, f"the execution log in {db}"))
     if as_json:
-        click.echo(json.dumps({"tiers": _records(fits), "check": check, "overlay": str(out) if out else None},
+        click.echo(json.dumps({"tiers": _records(fits), "skipped": fits.attrs.get("skipped", 0), "check": check,
+                               "overlay": str(out) if out else None},
                               indent=2, default=str))
         return
     for r in fits.itertuples():
@@ -250,6 +251,8 @@ def calibrate(db: Path, out: Path | None, min_attempts: int, loo: bool, as_json:
                        f"[{r.failure_low:.3f}, {r.failure_high:.3f}] (Beta({r.failure_alpha:g}, {r.failure_beta:g}))")
         else:
             click.echo(f"{r.tier}: {r.attempts} attempts, too few; not calibrated")
+    if fits.attrs.get("skipped"):
+        click.echo(f"{fits.attrs['skipped']} node_upgrade records left out: details without a tier")
     if check is not None:
         cov = check["coverage"]
         click.echo(f"leave-one-change-out over {check['changes']} changes ({check['attempts']} attempts): durations "

@@ -64,7 +64,11 @@ def node_attempts(audit: pd.DataFrame) -> pd.DataFrame:
             change, node = clash.index[0][:2]
             raise DataError(f"{NODE_ACTION} of node {node} in change {change}: the same attempt is recorded both "
                             "as succeeded and as failed")
-    return frame.drop(columns=["node", "ts"]).dropna(subset=["tier"]).reset_index(drop=True)
+    # a record whose details are not a JSON object or name no tier cannot be attributed: it is left
+    # out and counted (an append-only log cannot be corrected, so it must not block calibration)
+    kept = frame.drop(columns=["node", "ts"]).dropna(subset=["tier"]).reset_index(drop=True)
+    kept.attrs["skipped"] = len(frame) - len(kept)
+    return kept
 
 
 def fit_tiers(audit: pd.DataFrame, *, min_attempts: int = 5) -> pd.DataFrame:
@@ -72,7 +76,9 @@ def fit_tiers(audit: pd.DataFrame, *, min_attempts: int = 5) -> pd.DataFrame:
     with the number of observations so that the simulation draws its parameters from their
     posterior; the failure probability as a Beta posterior (uniform prior: 0 failures in 18 is
     Beta(1, 19), mean 0.05, never 0) with its 95% interval; and the amount of evidence."""
-    fits = _fit(node_attempts(audit), min_attempts)
+    attempts = node_attempts(audit)
+    fits = _fit(attempts, min_attempts)
+    fits.attrs["skipped"] = attempts.attrs["skipped"]
     if not fits["usable"].any():
         found = ", ".join(f"{r.tier} {r.attempts}" for r in fits.itertuples())
         raise DataError(f"no tier has at least min_attempts(={min_attempts}) attempts with a duration to calibrate "
@@ -111,8 +117,10 @@ def overlay_yaml(fits: pd.DataFrame, source: str) -> str:
     lines = [f"# Calibrated from {source}: duration and failure parameters of past upgrades.",
              "# Apply with: upgradesim simulate PLAN --overlay THIS_FILE (values here replace the plan's).",
              "tiers:"]
+    if fits.attrs.get("skipped"):
+        lines.insert(2, f"# {fits.attrs['skipped']} {NODE_ACTION} records left out: details without a tier")
     for r in usable.itertuples():
-        lines.append(f"  # {r.tier}: {r.attempts} attempts over {r.changes} changes, {r.failures} failed; failure "
+        lines.append(f"  # {r.tier}: {r.attempts} attempts over {_changes(r.changes)}, {int(r.failures)} failed; failure "
                      f"probability {r.failure_prob:.4f}, 95% interval [{r.failure_low:.4f}, {r.failure_high:.4f}] "
                      "(Beta posterior, drawn per replication)")
         if r.p95_min > r.median_min * 1.001:
@@ -129,6 +137,10 @@ def overlay_yaml(fits: pd.DataFrame, source: str) -> str:
     for r in skipped.itertuples():
         lines.append(f"  # {r.tier}: only {r.attempts} attempts, too few to calibrate; the plan's values stay")
     return "\n".join(lines) + "\n"
+
+
+def _changes(n: int) -> str:
+    return f"{n} change" + ("" if n == 1 else "s")
 
 
 def loo_check(audit: pd.DataFrame, *, min_attempts: int = 5, levels=(0.8, 0.95)) -> dict:
