@@ -1,0 +1,165 @@
+"""The verdict layer, exactly (issue 13): every branch of the service score and verdict, the
+overall order, exit codes, the comparison text, per-timestamp aggregation, and the JSON form."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from upgradesim.judge.config import JudgeConfig, MetricRule
+from upgradesim.judge.verdict import (
+    EXIT_CODES,
+    SERVICE_COLUMNS,
+    _judge_serial,
+    _scores,
+    _seasonal_text,
+    _verdict,
+    judge_frames,
+    samples_by_series,
+)
+
+CONFIG = JudgeConfig(groups={"lat": 3.0})
+
+
+def metric(service, name, cls, *, fails=False, critical=False, group=None, explanation=None):
+    return {"service": service, "metric": name, "class": cls, "fails": fails, "critical": critical,
+            "group": group or name, "explanation": explanation or f"{name}: {cls}."}
+
+
+def scores(rows, config=CONFIG, services=None):
+    frame = pd.DataFrame(rows)
+    services = services or list(dict.fromkeys(frame["service"]))
+    table, overall = _scores(frame, config, services)
+    return {r.service: (r.verdict, None if math.isnan(r.score) else round(r.score, 6), r.reason)
+            for r in table.itertuples()}, overall
+
+
+def test_an_error_decides_its_service_and_the_whole_verdict():
+    table, overall = scores([metric("a", "lat", "Error"), metric("a", "cpu", "Error"), metric("a", "mem", "Pass"),
+                             metric("b", "lat", "High", fails=True, critical=True)])
+    assert table["a"] == ("Error", None, "could not judge lat, cpu (an internal error)")
+    assert table["b"][0] == "Fail" and overall == "Error"  # Error outranks Fail
+
+
+def test_services_with_nothing_judged():
+    table, overall = scores([metric("a", "x", "NoData"), metric("a", "y", "NoData"),
+                             metric("b", "x", "NoData"), metric("b", "y", "Inconclusive", explanation="y: too few."),
+                             metric("b", "z", "Inconclusive", explanation="z: gaps."),
+                             metric("b", "w", "Inconclusive", explanation="w: flat."),
+                             metric("b", "v", "Inconclusive", explanation="v: never shown.")])
+    assert table["a"] == ("NoData", None, "no metric had data")
+    assert table["b"] == ("Inconclusive", None, "no metric could be judged: x: NoData.; y: too few.; z: gaps.")
+    assert overall == "Inconclusive"
+    critical = [metric("c", "errors", "NoData", critical=True)]
+    assert scores(critical)[0]["c"][0] == "NoData"
+    assert scores(critical, JudgeConfig(critical_missing="fail"))[0]["c"] == ("Fail", None, "no metric had data")
+
+
+def test_weighted_score_by_group():
+    """lat weighs 3: lat_a passes, lat_b fails (group lat: 0.5); cpu fails (weight 1): (3 x 0.5 + 0) / 4."""
+    rows = [metric("s", "lat_a", "Pass", group="lat"), metric("s", "lat_b", "High", fails=True, group="lat"),
+            metric("s", "cpu", "High", fails=True)]
+    assert scores(rows)[0]["s"] == ("Fail", 37.5, "score 38 (< 75 pass, 50 marginal); failing: lat_b, cpu")
+    rows[2] = metric("s", "cpu", "Pass")
+    assert scores(rows)[0]["s"] == ("Marginal", 62.5, "score 62 (< 75 pass, 50 marginal); failing: lat_b")
+    rows[1] = metric("s", "lat_b", "Low")  # judged, not failing
+    assert scores(rows)[0]["s"] == ("Pass", 100.0, "score 100 (>= 75 pass, 50 marginal); every metric passed")
+
+
+@pytest.mark.parametrize("passing, expected", [(3, "Pass"), (2, "Marginal"), (1, "Fail")])
+def test_score_thresholds_are_inclusive(passing, expected):
+    """4 equal metrics: 3 pass = 75 (pass, inclusive), 2 pass = 50 (marginal, inclusive), 1 = 25."""
+    rows = [metric("s", f"m{i}", "Pass" if i < passing else "High", fails=i >= passing) for i in range(4)]
+    assert scores(rows, JudgeConfig())[0]["s"][:2] == (expected, 25.0 * passing)
+
+
+def test_a_critical_metric_decides():
+    rows = [metric("s", "errors", "High", fails=True, critical=True), metric("s", "a", "Pass"), metric("s", "b", "Pass"),
+            metric("s", "c", "Pass"), metric("s", "d", "Pass")]
+    assert scores(rows)[0]["s"] == ("Fail", 80.0, "critical metric errors failed")
+    missing = [metric("s", "errors", "NoData", critical=True), metric("s", "lat", "Pass")]
+    assert scores(missing)[0]["s"] == ("Inconclusive", 100.0, "critical metric errors could not be judged (NoData)")
+    assert scores(missing, JudgeConfig(critical_missing="fail"))[0]["s"][0] == "Fail"
+    unjudged = [metric("s", "x", "Inconclusive"), metric("s", "y", "NoData"), metric("s", "lat", "Pass")]
+    assert scores(unjudged)[0]["s"] == ("Pass", 100.0, "score 100 (>= 75 pass, 50 marginal); every metric passed; "
+                                                       "not judged: x, y")
+
+
+def test_overall_is_the_worst_service_and_no_service_is_nodata():
+    order = ["Pass", "NoData", "Inconclusive", "Marginal", "Fail", "Error"]
+    assert EXIT_CODES == {"Pass": 0, "Error": 1, "Fail": 2, "Marginal": 3, "Inconclusive": 3, "NoData": 3}
+    table, overall = _scores(pd.DataFrame(columns=["service", "metric", "class", "fails", "critical", "group",
+                                                   "explanation"]), CONFIG, [])
+    assert overall == "NoData" and list(table.columns) == SERVICE_COLUMNS and table.empty
+    rows = {"Pass": [metric("p", "m", "Pass")], "NoData": [metric("n", "m", "NoData")],
+            "Inconclusive": [metric("i", "m", "Inconclusive")],
+            "Marginal": [metric("g", "a", "Pass"), metric("g", "b", "High", fails=True)],
+            "Fail": [metric("f", "m", "High", fails=True)], "Error": [metric("e", "m", "Error")]}
+    for i, worst in enumerate(order):
+        together = [r for name in order[: i + 1] for r in rows[name]]
+        got = scores(together, JudgeConfig(marginal_score=50, pass_score=75))[1]
+        assert got == worst
+
+
+def test_the_comparison_text():
+    assert _seasonal_text([{"cycle": "none"}, {"cycle": ""}, {}]) == (
+        "candidate against the baseline (no daily or weekly cycle proven in the baseline)")
+    assert _seasonal_text([{"cycle": "weekly"}, {"cycle": "none"}, {"cycle": "daily"}]) == (
+        "candidate against the baseline, with the daily or weekly cycle the baseline shows taken out of both")
+    assert _seasonal_text([{"cycle": "daily"}]).endswith("with the daily cycle the baseline shows taken out of both")
+
+
+T0 = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+
+
+def long(values, metric="lat", service="svc", hosts=None, step=60):
+    hosts = hosts or ["h1"] * len(values)
+    return pd.DataFrame({"ts": [T0 + dt.timedelta(seconds=step * (i // len(set(hosts)) if len(set(hosts)) > 1 else i))
+                                for i in range(len(values))],
+                         "service": service, "metric": metric, "value": values, "host": hosts})
+
+
+def test_samples_are_the_hosts_mean_and_sum_per_timestamp():
+    frame = long([1.0, 3.0, 10.0, np.nan, 5.0, 7.0], hosts=["a", "b"] * 3)
+    frame = pd.concat([frame, long([2.0], metric="cpu")])
+    got = samples_by_series(frame.sample(frac=1, random_state=3))  # any row order
+    t, value, total = got[("svc", "lat")]
+    start = int(T0.timestamp())
+    assert t.tolist() == [start, start + 60, start + 120]
+    assert value.tolist() == [2.0, 10.0, 6.0] and total.tolist() == [4.0, 10.0, 12.0]  # NaN left out of both
+    assert list(got) == [("svc", "cpu"), ("svc", "lat")] and got[("svc", "cpu")][1].tolist() == [2.0]
+    assert samples_by_series(frame.iloc[:0]) == {}
+    text = long(["1", "x"])
+    assert np.isnan(samples_by_series(text)[("svc", "lat")][1][1])  # an unreadable value is missing
+
+
+def test_ignored_metrics_and_denominators_are_not_judged_alone():
+    config = JudgeConfig(ignore=("debug*",), metrics=(
+        MetricRule(match="errors", kind="count", denominator="requests", direction="increase"),))
+    base = samples_by_series(pd.concat([long([1.0] * 30, m) for m in ("errors", "requests", "debug_x", "lat")]))
+    rows = _judge_serial(["svc"], base, base, config, "control")
+    assert [r["metric"] for r in rows] == ["errors", "lat"]
+    assert {r["class"] for r in rows} == {"Pass"}
+
+
+def test_the_json_form_and_false_alarm_rates():
+    base = pd.concat([long([10.0 + (i % 3) for i in range(40)], m) for m in ("lat", "cpu")])
+    verdict = judge_frames(base, base, JudgeConfig(), mode="control", baseline_window=(T0, None),
+                           candidate_window=("2026-01-06", T0), false_alarms={("svc", "lat"): 0.02})
+    assert verdict.comparison == "candidate against control" and verdict.exit_code == 0
+    doc = json.loads(verdict.to_json())
+    assert list(doc) == ["verdict", "mode", "comparison", "baseline_window", "candidate_window", "services", "metrics"]
+    assert doc["baseline_window"] == ["2026-01-05T00:00:00+00:00", None]
+    assert doc["candidate_window"] == ["2026-01-06", "2026-01-05T00:00:00+00:00"]
+    rates = {m["metric"]: m["false_alarm_rate"] for m in doc["metrics"]}
+    assert rates == {"cpu": None, "lat": 0.02}
+    assert all(isinstance(m["checks"], list) for m in doc["metrics"])
+    assert doc["services"] == [{"service": "svc", "verdict": "Pass", "score": 100.0,
+                                "reason": "score 100 (>= 75 pass, 50 marginal); every metric passed"}]
+    empty = _verdict([], [], JudgeConfig(), "seasonal", "c", (None, None), (None, None))
+    assert empty.verdict == "NoData" and empty.exit_code == 3 and empty.metrics.empty
