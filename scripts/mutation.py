@@ -32,29 +32,33 @@ def listed() -> dict[str, list[str]]:
     return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["upgradesim"]["mutation"]
 
 
-def _config(module: str, tests: list[str]) -> str:
+def _config(module: str, tests: list[str], snapshot: Path) -> str:
     """The project's pyproject.toml with [tool.mutmut] narrowed to one module and its tests."""
-    text = (ROOT / "pyproject.toml").read_text()
+    text = (snapshot / "pyproject.toml").read_text()
     text = re.sub(r"only_mutate = \[.*?\]", f'only_mutate = ["src/upgradesim/{module}"]', text, count=1, flags=re.S)
     selection = ", ".join(f'"{t}"' for t in tests)
     return re.sub(r"pytest_add_cli_args_test_selection = \[.*?\]",
                   f"pytest_add_cli_args_test_selection = [{selection}]", text, count=1, flags=re.S)
 
 
-def run(module: str, tests: list[str]) -> float:
-    """Mutate ``module`` in its own copy; return the minutes it took."""
-    folder = WORK / module.replace("/", "_").removesuffix(".py")
+def _copy(source_root: Path, folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    for name in COPIED:
-        source = ROOT / name
+    for name in [*COPIED, "pyproject.toml"]:
+        source = source_root / name
         if source.is_symlink():
             (folder / name).symlink_to(source.readlink())
         elif source.is_dir():
             shutil.copytree(source, folder / name, ignore=IGNORED, symlinks=True)
         elif source.exists():
             shutil.copy2(source, folder / name)
-    (folder / "pyproject.toml").write_text(_config(module, tests))
+
+
+def run(module: str, tests: list[str], snapshot: Path) -> float:
+    """Mutate ``module`` in its own copy of the snapshot; return the minutes it took."""
+    folder = WORK / module.replace("/", "_").removesuffix(".py")
+    _copy(snapshot, folder)
+    (folder / "pyproject.toml").write_text(_config(module, tests, snapshot))
     started = time.monotonic()
     mutmut = [sys.executable, "-m", "mutmut"]
     subprocess.run([*mutmut, "run", "--max-children", "2"], cwd=folder, check=False,
@@ -73,8 +77,12 @@ def main(argv: list[str]) -> int:
         print(f"mutation: {unknown[0]!r} is not listed in [tool.upgradesim.mutation] of pyproject.toml "
               f"(listed: {', '.join(modules)})", file=sys.stderr)
         return 1
+    snapshot = WORK / "_snapshot"  # the project as it was at the start: later edits do not leak into the run
+    _copy(ROOT, snapshot)
+    for stale in WORK.glob("*.results") if not argv else ():
+        stale.unlink()
     for module in chosen:
-        minutes = run(module, modules[module])
+        minutes = run(module, modules[module], snapshot)
         print(f"{module}: mutated in {minutes:.1f} min", flush=True)
     return subprocess.run([sys.executable, str(ROOT / "scripts" / "mutation_report.py")], check=False).returncode
 
