@@ -29,7 +29,7 @@ PEAKS = {("ap", "app"): 0.5, ("eu", "db"): 0.9}
 
 def dependencies_plan():
     def edit(d):
-        d["release"]["requires"] = ["postgresql >=13", "redis >=7"]
+        d["release"]["requires"] = ["postgresql >=13", "redis >=7", "keydb >=6"]
         d["components"] = [
             {"name": "db", "tier": "db", "product": "postgresql", "version": "12"},
             {"name": "db2", "tier": "db", "product": "postgresql", "version": "12.4", "target_version": "16.4"},
@@ -37,6 +37,7 @@ def dependencies_plan():
             {"name": "weird", "tier": "db", "product": "postgresql", "version": "latest"},
             {"name": "pgok", "tier": "db", "product": "postgresql", "version": "15.2"},
             {"name": "alias", "tier": "db", "product": "pg-custom", "lifecycle": "postgresql", "version": "11"},
+            {"name": "kv", "tier": "db", "product": "kv-fork", "lifecycle": "keydb", "version": "5.1"},  # only by its id
             {"name": "app", "tier": "app", "product": "shop", "version": "1",
              "depends_on": ["db", "db2 >=12,<16", "db3 >=13", "pgok >=15", "weird >=1"]},
             {"name": "web", "tier": "app", "product": "shop", "version": "1", "depends_on": ["app"]},
@@ -79,12 +80,12 @@ def capacity_plan(strategy=None):
         d["release"]["overheads"] = {"cpu_pct": 20}
         d["regions"] = [
             {"name": "eu", "tz": "UTC", "nodes": {"app": 4, "db": 2}, "traffic": {"hourly_rps": [300.0] * 24}},
-            {"name": "us", "tz": "UTC", "nodes": {"app": 10, "db": 0},
+            {"name": "us", "tz": "UTC", "nodes": {"db": 0, "app": 10},
              "traffic": {"hourly_rps": [400.0] * 12 + [500.0] * 12, "weekend_factor": 1.2}},
-            {"name": "ap", "tz": "UTC", "nodes": {"app": 2, "db": 1}, "traffic": {"metric": "app/requests"}},
+            {"name": "ap", "tz": "UTC", "nodes": {"db": 1, "app": 2}, "traffic": {"metric": "app/requests"}},
         ]
         d["strategies"] = [{"name": "one-by-one", "kind": "rolling", "batch_size": 1},
-                           {"name": "halves", "kind": "rolling", "batch_pct": 50},
+                           {"name": "halves", "kind": "rolling", "batch_pct": 50, "batch_sizes": {"db": 2}},
                            {"name": "bang", "kind": "big_bang"}, {"name": "bg", "kind": "blue_green"},
                            {"name": "canary", "kind": "canary", "fraction": 0.1, "then": "halves"}]
         if strategy:
@@ -100,7 +101,7 @@ def security_plan(offered=("oauth2", "mtls")):
             {"name": "db", "tier": "db", "product": "postgresql", "version": "17.2"},
             {"name": "app", "tier": "app", "product": "shop", "version": "1", "depends_on": ["db"],
              "customizations": [{"name": "bridge", "touches": ["soap", "pricing"], "owner": "team-a"},
-                                {"name": "theme", "touches": ["css"]},
+                                {"name": "theme", "touches": ["css", "xslt"]},
                                 {"name": "discounts", "touches": ["pricing"]}],
              "uses_features": ["xslt", "pricing", "rest"]},
             {"name": "erp", "tier": "integration", "product": "erp", "version": "1",
@@ -209,7 +210,8 @@ def test_dependency_branches():
     assert msgs[0] == ("blocker", "db", "postgresql 12 fails the target's rule 'postgresql >=13' and no upgrade is "
                                         "planned (blocks app, web)")
     assert [m[:2] for m in msgs] == [("blocker", "db"), ("warning", "db2"), ("blocker", "db3"), ("warning", "weird"),
-                                     ("blocker", "alias"), ("blocker", "app"), ("blocker", "app"), ("warning", "app")]
+                                     ("blocker", "alias"), ("blocker", "kv"), ("blocker", "app"), ("blocker", "app"),
+                                     ("warning", "app")]
     assert msgs[-1][2] == "app needs weird >=1 but weird's version 'latest' cannot be read"
     assert "resolves it, so it must be done first" in msgs[1][2]  # the upgrade meets the rule
     assert "and so does its target 12.9" in msgs[2][2]
@@ -267,7 +269,7 @@ def test_capacity_figures():
     assert ("us", "db") not in rows  # no nodes there
     assert not any(f["component"].endswith(" in ap") for f in SCENARIOS["capacity one-by-one"])
     assert {r["batch_out"] for r in SCENARIOS["capacity_rows bg"]} == {0}
-    assert [r["batch_out"] for r in SCENARIOS["capacity_rows canary"]] == [2, 1, 5, 1]  # the halves it hands over to
+    assert [r["batch_out"] for r in SCENARIOS["capacity_rows canary"]] == [2, 2, 5, 1]  # the halves it hands over to (db: 2)
     assert [r["batch_out"] for r in SCENARIOS["capacity_rows bang"]] == [4, 2, 10, 2]
 
 
@@ -355,4 +357,70 @@ def test_upgrade_order_breaks_cycles_and_names_them():
 
 def test_version_coverage():
     assert checks.version_coverage(dependencies_plan()) == {
-        "db": True, "db2": True, "db3": True, "weird": False, "pgok": True, "alias": True, "app": True, "web": True}
+        "db": True, "db2": True, "db3": True, "weird": False, "pgok": True, "alias": True, "kv": True, "app": True, "web": True}
+
+
+def test_during_batch_boundaries():
+    """4 app nodes of 100 rps, one out: the other 3 serve the window's demand. Above 85% a warning,
+    from 100% a blocker."""
+    def findings(rps):
+        def edit(d):
+            d["regions"][0]["nodes"] = {"app": 4, "db": 0}
+            d["regions"][0]["traffic"] = {"hourly_rps": [float(rps)] * 24}
+            d["chosen_strategy"] = "one-by-one"
+        return [(f["severity"], f["message"]) for f in checks.check_capacity(make_plan(edit), warn=0.99)[0]]
+    assert findings(255) == []  # 85% of 300: not above
+    assert findings(270) == [("warning", "with 1 of 4 nodes out (one-by-one) the remaining nodes run at 90% of "
+                                         "capacity at the busiest window hour")]
+    assert findings(300) == [("blocker", "with 1 of 4 nodes out (one-by-one) the remaining nodes run at 100% of "
+                                         "capacity at the busiest window hour")]
+
+
+def test_a_whole_tier_out_with_a_trickle_of_demand_has_no_capacity():
+    def edit(d):
+        d["regions"][0]["nodes"] = {"app": 2, "db": 0}
+        d["regions"][0]["traffic"] = {"hourly_rps": [0.5] * 24}
+        d["chosen_strategy"] = "bang"
+    findings, rows = checks.check_capacity(make_plan(edit))
+    assert rows[0]["utilisation_during_batch"] == math.inf and [f["severity"] for f in findings] == ["blocker"]
+
+
+def test_window_demand_sees_a_window_that_ends_a_minute_into_an_hour():
+    def edit(d):
+        d["regions"][0]["traffic"] = {"hourly_rps": [float(h) for h in range(24)]}
+        d["calendar"]["one_off_windows"] = [{"start": "2027-03-02T02:00:00", "end": "2027-03-02T03:01:00"}]
+    plan = make_plan(edit)
+    assert checks._window_demand(plan, plan.regions[0]) == 3.0
+
+
+def test_undated_target_end_and_support_end_on_the_day():
+    lifecycle = Lifecycle("s", {"pg": {"1": _cycle("1", "2020-01-01", support=AS_OF.isoformat()),
+                                       "2": _cycle("2", "2019-01-01", undated=True)}})
+    findings, rows = checks.check_lifecycle(lifecycle_plan(estate=[("x", "pg", "1.0", "2.0")]), lifecycle, AS_OF)
+    assert [(f["severity"], f["evidence"]) for f in findings] == [("blocker", "eol reached; rollout starts 2027-03-06")]
+    assert "(eol reached)" in findings[0]["message"] and rows[0]["status"] == "supported"  # support ends on the day
+    day_after = AS_OF + dt.timedelta(days=1)
+    assert checks.check_lifecycle(lifecycle_plan(estate=[("x", "pg", "1.0", None)]), lifecycle, day_after)[1][0][
+        "status"] == "security_only"
+
+
+def test_a_self_loop_is_no_cycle_to_name():
+    assert checks.upgrade_order(nx.DiGraph([("a", "a"), ("a", "b")]), {"a", "b"}) == (["b", "a"], [])
+
+
+def test_workflow_lists_join_every_component():
+    def edit(d):
+        d["components"] = [{"name": n, "tier": "app", "product": "p", "version": "1"} for n in "abcd"]
+        d["workflows"] = [{"name": "w", "criticality": "high", "components": ["a", "b", "c", "d"]}]
+    found = [{"area": "security", "severity": s, "component": c} for s, c in
+             [("warning", "a"), ("blocker", "a"), ("warning", "b"), ("warning", "c")]]
+    findings, rows = checks.check_workflows(make_plan(edit), found)
+    assert rows == [{"workflow": "w", "criticality": "high", "components": "a, b, c, d", "blocked_by": "a",
+                     "warnings_in": "b, c", "needs": "parallel run"}]
+    findings, rows = checks.check_workflows(make_plan(edit), found[2:])
+    assert findings == [{"area": "workflow", "severity": "warning", "component": "w",
+                         "message": "high workflow w touches components with warnings: b, c",
+                         "evidence": "components a, b, c, d", "recommendation": "extra acceptance testing of w"}]
+    # a warning after a blocker of the same component does not lower it; an info never raises one
+    later = [{"area": "security", "severity": s, "component": "a"} for s in ("blocker", "warning", "info")]
+    assert checks.check_workflows(make_plan(edit), later)[1][0]["blocked_by"] == "a"

@@ -37,6 +37,7 @@ def dependency_graph(plan: Plan) -> nx.DiGraph:
 def upgrade_order(graph: nx.DiGraph, names: set[str]) -> tuple[list[str], list[list[str]]]:
     """Components to upgrade, dependencies first; and any dependency cycles among them, named."""
     sub = graph.subgraph(names).copy()
+    sub.remove_edges_from(list(nx.selfloop_edges(sub)))  # depending on itself orders nothing
     cycles = [c for c in nx.simple_cycles(sub) if len(c) > 1]
     if cycles:
         for cycle in cycles:
@@ -291,7 +292,9 @@ def _batch_remedy(strategy, nodes: int, batch: int, where: str) -> str:
 
 
 def _batch(strategy, nodes: int, tier: str) -> int:
-    if strategy is None or strategy.kind in ("blue_green", "parallel_run"):
+    """Nodes of a tier out of rotation at once: all for a big bang, a batch for the batched kinds,
+    none for blue-green and parallel run (the old fleet serves until the switch)."""
+    if strategy is None:
         return 0
     if strategy.kind == "big_bang":
         return nodes
