@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= build/demo
 
-.PHONY: demo test test-all lab lint bench mutation clean
+.PHONY: demo test test-slow test-all lab lint bench mutation clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,11 +77,17 @@ demo: $(STAMP)
 # tests run on every core (pytest-xdist); `make test PYTEST_WORKERS=0` runs them in one process
 PYTEST_WORKERS ?= auto
 
+# `make test`: the fast suite (under two minutes on 2 cores); `make test-slow`: only the slow tests
+# (notebook rendering, a real browser, the wheel, full searches) with every property-based example;
+# `make test-all`: both. CI (.ci/run) runs `make test`, then `make test-slow`.
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
 
+test-slow: $(STAMP)
+	UPGRADESIM_THOROUGH=1 $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) -m 'slow'
+
 test-all: $(STAMP)
-	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) -m ''
+	UPGRADESIM_THOROUGH=1 $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) -m ''
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

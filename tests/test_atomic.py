@@ -61,8 +61,10 @@ VERBS = {
     "judge": lambda e, db: ["judge", "--plan", str(e / "plan.yaml"), "--db", db],
 }
 
+FAST = {"ingest", "compare"}  # the others under make test-all (a process each)
 
-@pytest.mark.parametrize("verb", sorted(VERBS))
+
+@pytest.mark.parametrize("verb", [v if v in FAST else pytest.param(v, marks=pytest.mark.slow) for v in sorted(VERBS)])
 def test_sigkill_before_commit_leaves_the_store_as_it_was(verb, estate, tmp_path):
     from click.testing import CliRunner
 

@@ -47,6 +47,7 @@ def test_sample_logs_have_one_new_pattern(tmp_path):
     assert new.first_seen.iloc[0].startswith("2026-11-21")
 
 
+@pytest.mark.slow  # a larger log
 def test_gzip_and_a_larger_file(tmp_path):
     before = tmp_path / "b.log.gz"
     with gzip.open(before, "wt") as fh:

@@ -18,7 +18,7 @@ SCI = re.compile(r"\b\d+(?:\.\d+)?e[+-]?\d+\b", re.I)
 RAW_FIELDS = re.compile(r"\b(?:p_rollback|p_overrun|p_complete|duration_p\d+_min|downtime_min|sla_breach_min|"
                         r"extra_node_hours|U=|p=0)\b")
 
-pytestmark = pytest.mark.notebook
+pytestmark = [pytest.mark.notebook, pytest.mark.slow]  # renders notebooks
 
 
 @pytest.fixture(scope="module")

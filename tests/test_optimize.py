@@ -213,6 +213,7 @@ def test_phased_with_one_region_is_one_wave():
     assert all(p.design.settings["waves"] == (("eu",),) for p in result.points)
 
 
+@pytest.mark.slow  # a full search on the sample estate
 def test_sample_front_holds_the_chosen_strategy_and_its_overlay_checks(tmp_path):
     plan_path, _ = api.sample_workspace(tmp_path / "ws", replications=20)
     result = api.optimize(plan_path, budget=24, seed=0, workers=2, screen=20, confirm=200, progress=False)

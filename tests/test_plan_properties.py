@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from upgradesim import Plan, PlanError, parse_plan, sample_plan_path
 
+from .budget import examples
+
 SAMPLE = yaml.safe_load(sample_plan_path().read_text())
 
 JUNK = st.one_of(
@@ -51,7 +53,7 @@ def mutate(data, path, action, junk):
     return data
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     muts=st.lists(
         st.tuples(st.sampled_from(ALL_PATHS), st.sampled_from(["replace", "delete", "add_key", "duplicate"]), JUNK),
@@ -76,7 +78,7 @@ def test_mutations_load_or_raise_plan_error(muts):
         assert isinstance(plan, Plan)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.text(max_size=200))
 def test_arbitrary_text_loads_or_raises_plan_error(text):
     with contextlib.suppress(PlanError):

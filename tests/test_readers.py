@@ -13,6 +13,8 @@ from upgradesim.cli import cli
 from upgradesim.control.kpi import read_history
 from upgradesim.readers import read_csv, read_text
 
+from .budget import examples
+
 GOOD_HISTORY = ("change_id,requested_at,started_at,finished_at,downtime_min,outcome,rolled_back,incidents_p1,"
                 "incidents_p2,incidents_p3\n"
                 "CHG-1,2026-01-01,2026-01-10T01:00:00Z,2026-01-10T03:00:00Z,12.5,successful,false,0,1,0\n")
@@ -77,7 +79,7 @@ def test_csv_header_problems(tmp_path):
         read_csv(path, {"a": "number"})
 
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 NOISE = st.one_of(
     st.binary(max_size=400),
     st.text(max_size=300).map(lambda s: s.encode("utf-8")),

@@ -17,6 +17,7 @@ def _script():
     return module
 
 
+@pytest.mark.slow  # runs the documented command
 def test_the_bad_plan_example_is_what_validate_prints():
     assert _script().main(["--check", "--only", "bad-plan"]) == 0
 
@@ -32,6 +33,7 @@ def test_every_output_block_of_the_readme_has_a_generator():
     assert sorted(names) == sorted(module.OUTPUTS)
 
 
+@pytest.mark.slow  # starts papermill
 def test_the_readme_papermill_commands_run_as_written(tmp_path):
     """`.venv/bin/papermill --help-notebook notebooks/readiness.ipynb`, as the README writes it."""
     import re

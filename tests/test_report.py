@@ -71,6 +71,7 @@ def test_committed_notebooks_are_clean(name):
 EXPECTED_IMAGES = {"readiness": 4, "rollout_strategy": 7, "post_upgrade": 4, "cab_pack": 1, "forecast": 1}  # order-api: 3 metrics
 
 
+@pytest.mark.slow  # renders notebooks: make test-all / make test-slow
 @pytest.mark.parametrize("name", list(REPORTS))
 def test_each_report_renders(estate, name, tmp_path):
     folder, plan, db = estate
@@ -102,6 +103,7 @@ def test_each_report_renders(estate, name, tmp_path):
         assert "as planned" in html and "point of no return" in html
 
 
+@pytest.mark.slow  # renders notebooks: make test-all / make test-slow
 def test_failing_notebook_names_the_cell_and_keeps_the_partial_notebook(estate, tmp_path):
     _, _, db = estate
     with pytest.raises(ReportError) as info:
@@ -113,6 +115,7 @@ def test_failing_notebook_names_the_cell_and_keeps_the_partial_notebook(estate, 
     assert any(o.get("output_type") == "error" for c in partial.cells if c.cell_type == "code" for o in c.outputs)
 
 
+@pytest.mark.slow  # renders notebooks: make test-all / make test-slow
 def test_store_without_telemetry_says_so(tmp_path, estate):
     folder, plan, _ = estate
     empty = tmp_path / "empty.duckdb"
@@ -122,6 +125,7 @@ def test_store_without_telemetry_says_so(tmp_path, estate):
     assert "The store holds no telemetry" in html and "Traceback" not in html
 
 
+@pytest.mark.slow  # renders notebooks: make test-all / make test-slow
 def test_hostile_plan_name_is_escaped(estate, tmp_path):
     folder, plan, db = estate
     hostile = tmp_path / "plan.yaml"
@@ -144,6 +148,7 @@ def test_parameter_merge_order_and_unknown_parameters():
     assert notebooks_dir() == NOTEBOOKS
 
 
+@pytest.mark.slow  # needs the rendered estate
 def test_plot_functions_have_titles_labels_and_legends(estate):
     folder, plan_path, db = estate
     plan = load_plan(plan_path)
@@ -169,6 +174,7 @@ def _browser():
     return None
 
 
+@pytest.mark.slow  # a real browser
 @pytest.mark.skipif(_browser() is None and not os.environ.get("CI"), reason="no headless browser installed")
 def test_reports_open_in_a_real_browser(estate, tmp_path):
     from playwright.sync_api import sync_playwright

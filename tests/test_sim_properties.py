@@ -12,6 +12,7 @@ from upgradesim import load_plan, sample_plan_path
 from upgradesim.plan import to_datetime
 from upgradesim.sim import compare, prepare, run_replication
 
+from .budget import examples
 from .simplans import make_plan
 
 STRATEGIES = [
@@ -58,7 +59,7 @@ def random_plans(draw):
     return make_plan(edit), ("c" if canary else "s")
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_plans(), st.integers(0, 2**32 - 1))
 def test_replication_invariants(plan_and_strategy, seed):
     plan, strategy = plan_and_strategy
@@ -185,7 +186,7 @@ def _frame(plan, reps=30):
     return compare(plan, ["s"], replications=reps, seed=11).replications
 
 
-PROPS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPS = settings(max_examples=examples(12), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPS
