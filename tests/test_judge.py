@@ -347,7 +347,7 @@ def test_store_judge_and_cli(tmp_path):
     assert doc["verdict"] == "Fail" and doc["mode"] == "seasonal"
     with Store(db) as store:
         stored = store.verdict()
-        assert stored["run"].verdict.iloc[0] == "Fail" and len(stored["metrics"]) == 1
+        assert stored.verdict == "Fail" and len(stored.metrics) == 1 and stored.mode == "seasonal"
     bad = runner.invoke(cli, ["judge", "--db", str(db), "--baseline", "yesterday"])
     assert bad.exit_code == 1 and "must look like START..END" in bad.output
 

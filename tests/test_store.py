@@ -305,4 +305,15 @@ def test_the_newest_of_several_runs_is_read_back(tmp_path):
         v1 = store.write_verdict(judge_frames(frame, frame, mode="control"))
         time.sleep(0.01)
         v2 = store.write_verdict(judge_frames(frame, frame.assign(value=frame["value"] * 3), mode="control"))
-        assert store.verdict()["run"]["verdict_id"].iloc[0] == v2 != v1
+        newest, first = store.verdict(), store.verdict(v1)
+        assert newest.verdict_id == v2 != v1 and first.verdict_id == v1
+        # read back as the Verdict write_verdict took: the same fields, frames and JSON
+        written = judge_frames(frame, frame.assign(value=frame["value"] * 3), mode="control")
+        assert (newest.verdict, newest.mode, newest.comparison) == (written.verdict, written.mode, written.comparison)
+        pd.testing.assert_frame_equal(newest.services, written.services, check_dtype=False)
+        assert list(newest.metrics.columns) == list(written.metrics.columns)
+        assert newest.to_dict()["metrics"] == written.to_dict()["metrics"]
+        assert newest.config == written.config and newest.exit_code == written.exit_code
+        assert first.metrics["candidate_value"].tolist() != newest.metrics["candidate_value"].tolist()
+        with pytest.raises(StoreError, match="no verdict nope"):
+            store.verdict("nope")

@@ -44,6 +44,8 @@ class Verdict:
     baseline_window: tuple
     candidate_window: tuple
     config: dict = field(default_factory=dict)
+    verdict_id: str | None = None  # set when read back from a store
+    created_at: object = None
 
     @property
     def exit_code(self) -> int:

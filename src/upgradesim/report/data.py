@@ -108,10 +108,13 @@ def post_upgrade_data(plan: Plan, db_path: str, verdict_id: str = "", max_series
             stored = store.verdict(verdict_id or None)
         except StoreError:  # no verdict stored
             return PostUpgradeData(False, "The store holds telemetry but no verdict: run `upgradesim judge` first.")
-        run = stored["run"].iloc[0]
-        metrics = stored["metrics"]
+        run = pd.Series({"verdict_id": stored.verdict_id, "created_at": stored.created_at, "mode": stored.mode,
+                         "baseline_start": stored.baseline_window[0], "baseline_end": stored.baseline_window[1],
+                         "candidate_start": stored.candidate_window[0], "candidate_end": stored.candidate_window[1],
+                         "verdict": stored.verdict, "comparison": stored.comparison})
+        metrics = stored.metrics
         judged = metrics[~metrics["class"].isin(["NoData", "Error"])]
-        failing = set(stored["services"].query("verdict != 'Pass'")["service"])
+        failing = set(stored.services.query("verdict != 'Pass'")["service"])
         worst = judged[judged["service"].isin(failing)] if failing else judged
         worst = worst.sort_values(["fails", "service", "metric"], ascending=[False, True, True]).head(max_series)
         services = sorted(set(worst["service"]))
@@ -121,7 +124,7 @@ def post_upgrade_data(plan: Plan, db_path: str, verdict_id: str = "", max_series
             base = store.samples(services, (run["baseline_start"], run["baseline_end"]), aggregate=True)
             cand = store.samples(services, (run["candidate_start"], run["candidate_end"]), aggregate=True)
     headline = f"Verdict: {run['verdict']} ({run['comparison']})."
-    services_table = stored["services"].drop(columns=["verdict_id"])
+    services_table = stored.services
     return PostUpgradeData(True, "", headline, run, services_table, metrics, base, cand, worst)
 
 

@@ -434,12 +434,28 @@ class Store(GovernanceQueries, DecisionQueries, EvidenceQueries, ArtefactQueries
                 self._insert(table, frame, "verdict_id", verdict_id)
         return verdict_id
 
-    def verdict(self, verdict_id: str | None = None) -> dict:
+    def verdict(self, verdict_id: str | None = None):
+        """The stored :class:`~upgradesim.judge.Verdict` (the newest without ``verdict_id``), as
+        :meth:`write_verdict` took it, with its ``verdict_id`` and ``created_at``."""
+        from ..judge.verdict import Verdict
+
         verdict_id = verdict_id or self._newest("verdict_runs", "verdict_id", "no verdicts stored (run judge --db)")
         run = self.con.execute("SELECT * FROM verdict_runs WHERE verdict_id = ?", [verdict_id]).df()
-        return {"run": run,
-                "services": self.con.execute("SELECT * FROM verdicts WHERE verdict_id = ?", [verdict_id]).df(),
-                "metrics": self.con.execute("SELECT * FROM verdict_metrics WHERE verdict_id = ?", [verdict_id]).df()}
+        if run.empty:
+            raise StoreError(f"{self.path}: no verdict {verdict_id}")
+        row = run.iloc[0]
+
+        def rows(table):
+            return (self.con.execute(f"SELECT * FROM {table} WHERE verdict_id = ? ORDER BY rowid", [verdict_id]).df()
+                    .drop(columns=["verdict_id"]))
+
+        def when(value):
+            return None if pd.isna(value) else value
+
+        return Verdict(row["verdict"], rows("verdicts"), rows("verdict_metrics"), row["mode"], row["comparison"],
+                       (when(row["baseline_start"]), when(row["baseline_end"])),
+                       (when(row["candidate_start"]), when(row["candidate_end"])), json.loads(row["config"] or "{}"),
+                       verdict_id=verdict_id, created_at=row["created_at"])
 
     def write_readiness(self, readiness) -> str:
         """Store a :class:`~upgradesim.readiness.Readiness`; returns its id."""

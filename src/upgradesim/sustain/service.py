@@ -7,6 +7,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
+from ..errors import StoreError
 from ..plan import Plan
 
 __all__ = ["schedule", "conflicts", "debt", "incidents"]
@@ -91,8 +92,8 @@ def incidents(plan: PathLike | Plan, file: PathLike | None = None, *, db: PathLi
         with Store(db, read_only=True) as store:
             try:
                 v = store.verdict()
-                failed = set(v["services"][v["services"]["verdict"] == "Fail"]["service"])
-            except Exception:  # noqa: BLE001 - no verdict stored: nothing to link
+                failed = set(v.services[v.services["verdict"] == "Fail"]["service"])
+            except StoreError:  # no verdict stored: nothing to link
                 failed = set()
     patterns = None
     if logs_before is not None and logs_after is not None:
