@@ -217,7 +217,10 @@ def test_cli_readiness(tmp_path):
 
     with Store(tmp_path / "r.duckdb") as store:
         stored = store.readiness()
-    assert len(stored["findings"]) == 62 and stored["readiness_runs"].decision.iloc[0] == "no-go"
+    assert len(stored.findings) == 62 and stored.decision == "no-go" and stored.readiness_id
+    # read back as the Readiness write_readiness took: every table and field
+    assert json.loads(json.dumps(stored.to_dict(), default=str)) == doc
+    assert stored.meta["plan_hash"] and stored.meta["lifecycle_source"] and stored.meta["capacity_source"] == "plan"
     bad = runner.invoke(cli, ["readiness", str(sample_plan_path()), "--as-of", "30/11/2026"])
     assert bad.exit_code == 1 and "--as-of(=30/11/2026): must be a date YYYY-MM-DD" in bad.output
 

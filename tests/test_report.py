@@ -155,7 +155,7 @@ def test_plot_functions_have_titles_labels_and_legends(estate):
     with Store(db, read_only=True) as store:
         sim = store.simulation()
         ready = store.readiness()
-    figures = [plots.findings_by_area(ready["findings"]),
+    figures = [plots.findings_by_area(ready.findings),
                plots.distributions(sim.replications, "duration_min", "duration (h)", 1 / 60),
                plots.probabilities(sim.summary, {"p_rollback": 0.3}),
                plots.rollout_timeline(plan, sim.events[sim.events.replication == 0]),

@@ -201,6 +201,10 @@ def test_an_older_store_is_migrated_in_a_transaction_after_a_backup(tmp_path):
     con.execute("DROP TABLE forecast_runs")
     for table in ("config_files", "pipeline_findings", "table_sizes"):  # added by schema 6
         con.execute(f"DROP TABLE {table}")
+    for table in ("readiness_workflows", "readiness_resources"):  # added by schema 7
+        con.execute(f"DROP TABLE {table}")
+    for column in ("upgrade_order", "cycles", "meta"):
+        con.execute(f'ALTER TABLE readiness_runs DROP COLUMN "{column}"')
     con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     con.close()
     with pytest.raises(StoreError, match=f"schema version 1, this upgradesim needs {SCHEMA_VERSION}"):
@@ -208,9 +212,11 @@ def test_an_older_store_is_migrated_in_a_transaction_after_a_backup(tmp_path):
     with Store(path) as store:
         columns = {r[0] for r in store.con.execute("DESCRIBE verdict_metrics").fetchall()}
         assert {"baseline_value", "candidate_value", "checks", "cycle"} <= columns and "shift" not in columns
-        assert store.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "6"
-        assert {"optimize_runs", "forecast_runs", "config_files", "pipeline_findings", "table_sizes"} <= {r[0] for r in store.con.execute("SHOW TABLES").fetchall()}
-        assert "plan_hash" in {r[0] for r in store.con.execute("DESCRIBE readiness_runs").fetchall()}
+        assert store.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "7"
+        assert {"optimize_runs", "forecast_runs", "config_files", "pipeline_findings", "table_sizes",
+                "readiness_workflows", "readiness_resources"} <= {r[0] for r in store.con.execute("SHOW TABLES").fetchall()}
+        assert {"plan_hash", "upgrade_order", "cycles", "meta"} <= {
+            r[0] for r in store.con.execute("DESCRIBE readiness_runs").fetchall()}
         assert {"rollback_node_hours", "cost_node_hours", "cost"} <= {
             r[0] for r in store.con.execute("DESCRIBE sim_replications").fetchall()}
     backup = tmp_path / "old.duckdb.v1.bak"

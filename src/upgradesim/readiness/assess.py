@@ -41,6 +41,8 @@ class Readiness:
     go: bool
     meta: dict = field(default_factory=dict)
     resources: pd.DataFrame = field(default_factory=pd.DataFrame)  # memory and storage per node, copies
+    readiness_id: str | None = None  # set when read back from a store
+    created_at: object = None
 
     @property
     def decision(self) -> str:

@@ -35,12 +35,14 @@ def readiness_data(plan: Plan, db_path: str) -> ReadinessData:
     """The newest stored readiness assessment of the plan."""
     with Store(db_path, read_only=True) as store:
         stored = store.readiness()
-    run = stored["readiness_runs"].iloc[0]
-    as_of = pd.Timestamp(run["as_of"]).date()
-    headline = (f"{plan.name}: {str(run['decision']).upper()} as of {as_of} — score {run['score']:.0f}/100, "
-                f"{run['blockers']} blockers, {run['warnings']} warnings.")
-    return ReadinessData(run, stored["findings"], stored["component_readiness"], stored["readiness_lifecycle"],
-                         stored["readiness_capacity"], as_of, headline)
+    counts = stored.counts()
+    run = pd.Series({"readiness_id": stored.readiness_id, "created_at": stored.created_at, "as_of": stored.as_of,
+                     "decision": stored.decision, "score": stored.score, "blockers": counts["blocker"],
+                     "warnings": counts["warning"], "plan_hash": stored.meta.get("plan_hash", "")})
+    headline = (f"{plan.name}: {stored.decision.upper()} as of {stored.as_of} — score {stored.score:.0f}/100, "
+                f"{counts['blocker']} blockers, {counts['warning']} warnings.")
+    return ReadinessData(run, stored.findings, stored.components, stored.lifecycle, stored.capacity, stored.as_of,
+                         headline)
 
 
 def rollout_window(plan: Plan) -> tuple[dt.date, dt.date]:

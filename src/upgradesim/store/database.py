@@ -55,6 +55,16 @@ def parse_window(text: str | None, what: str = "--window") -> Window:
     return (out[0], out[1])
 
 
+# a readiness assessment's tables, in the order of the Readiness fields they hold
+_READINESS_TABLES = (("findings", "findings"), ("component_readiness", "components"),
+                     ("readiness_lifecycle", "lifecycle"), ("readiness_capacity", "capacity"),
+                     ("readiness_workflows", "workflows"), ("readiness_resources", "resources"))
+
+
+def _readiness_frames(readiness):
+    return [(table, getattr(readiness, field)) for table, field in _READINESS_TABLES]
+
+
 class Store(GovernanceQueries, DecisionQueries, EvidenceQueries, ArtefactQueries, CapacityQueries):
     """One DuckDB file with a documented schema (see :mod:`upgradesim.store.schema`).
 
@@ -462,22 +472,43 @@ class Store(GovernanceQueries, DecisionQueries, EvidenceQueries, ArtefactQueries
         readiness_id = str(uuid.uuid4())
         counts = readiness.counts()
         with self.transaction():
-            self.con.execute("INSERT INTO readiness_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            columns = ", ".join(f'"{c}"' for c in TABLES["readiness_runs"])
+            self.con.execute(f"INSERT INTO readiness_runs ({columns}) VALUES ({', '.join('?' * 13)})", [
                 readiness_id, dt.datetime.now(dt.UTC), readiness.meta.get("plan"), readiness.as_of,
                 readiness.decision, readiness.score, counts["blocker"], counts["warning"],
-                readiness.meta.get("lifecycle_source"), readiness.meta.get("plan_hash", "")])
-            for table, frame in (("findings", readiness.findings), ("component_readiness", readiness.components),
-                                 ("readiness_lifecycle", readiness.lifecycle), ("readiness_capacity", readiness.capacity)):
+                readiness.meta.get("lifecycle_source"), readiness.meta.get("plan_hash", ""),
+                json.dumps(readiness.upgrade_order), json.dumps(readiness.cycles),
+                json.dumps(readiness.meta, default=str)])
+            for table, frame in _readiness_frames(readiness):
                 if len(frame):
                     self._insert(table, frame, "readiness_id", readiness_id)
         return readiness_id
 
-    def readiness(self, readiness_id: str | None = None) -> dict[str, pd.DataFrame]:
+    def readiness(self, readiness_id: str | None = None):
+        """The stored :class:`~upgradesim.readiness.Readiness` (the newest without ``readiness_id``),
+        as :meth:`write_readiness` took it, with ``readiness_id`` and ``created_at``."""
+        from ..readiness.assess import Readiness
+
         readiness_id = readiness_id or self._newest("readiness_runs", "readiness_id",
                                                     "no readiness assessment stored (run readiness --db)")
-        return {name: self.con.execute(f"SELECT * FROM {name} WHERE readiness_id = ?", [readiness_id]).df()
-                for name in ("readiness_runs", "findings", "component_readiness", "readiness_lifecycle",
-                             "readiness_capacity")}
+        run = self.con.execute("SELECT * FROM readiness_runs WHERE readiness_id = ?", [readiness_id]).df()
+        if run.empty:
+            raise StoreError(f"{self.path}: no readiness assessment {readiness_id}")
+        row = run.iloc[0]
+
+        def rows(table):
+            frame = self.con.execute(f"SELECT * FROM {table} WHERE readiness_id = ? ORDER BY rowid",
+                                     [readiness_id]).df()
+            for column, (kind, _) in TABLES[table].items():  # DATE columns back as dates (None: none)
+                if kind == "DATE":
+                    frame[column] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in frame[column]]
+            return frame.drop(columns=["readiness_id"])
+
+        frames = {table: rows(table) for table, _ in _READINESS_TABLES}
+        return Readiness(pd.Timestamp(row["as_of"]).date(), *(frames[t] for t, _ in _READINESS_TABLES[:5]),
+                         json.loads(row["upgrade_order"]), json.loads(row["cycles"]), float(row["score"]),
+                         row["decision"] == "go", json.loads(row["meta"]) | {"plan_hash": row["plan_hash"]},
+                         frames["readiness_resources"], readiness_id=readiness_id, created_at=row["created_at"])
 
     def _newest(self, table: str, key: str, missing: str) -> str:
         """Id of the newest run in ``table``; StoreError saying ``missing`` when there is none."""

@@ -6,7 +6,7 @@ from ..sim.records import EVENT_FIELDS, REPLICATION_FIELDS, SUMMARY_FIELDS
 
 __all__ = ["SCHEMA_VERSION", "TABLES", "DDL", "MIGRATIONS", "data_dictionary"]
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # version -> statements that bring a store of that version to the next one (run in one transaction,
 # after a copy of the file is kept beside it)
@@ -28,6 +28,9 @@ MIGRATIONS: dict[int, list[str]] = {
     4: [],
     # configuration files kept for restore, pipeline findings, table sizes (new tables)
     5: [],
+    # a readiness assessment read back whole: upgrade order, cycles, notes, workflows, resources
+    6: [*[f'ALTER TABLE readiness_runs ADD COLUMN "{c}" VARCHAR DEFAULT \'{d}\'' for c, d in (
+        ("upgrade_order", "[]"), ("cycles", "[]"), ("meta", "{}"))]],
 }
 
 _SIM_TYPES = {
@@ -153,6 +156,9 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
         "decision": ("VARCHAR", "go or no-go"), "score": ("DOUBLE", "0..100"),
         "blockers": ("INTEGER", ""), "warnings": ("INTEGER", ""), "lifecycle_source": ("VARCHAR", "snapshot file"),
         "plan_hash": ("VARCHAR", "sha256 of the validated plan assessed (empty: stored before schema 3)"),
+        "upgrade_order": ("VARCHAR", "JSON list: components to upgrade, dependencies first ([] before schema 7)"),
+        "cycles": ("VARCHAR", "JSON list of dependency cycles among them"),
+        "meta": ("VARCHAR", "JSON: lifecycle source, capacity source, advisories, plan"),
     },
     "findings": {
         "readiness_id": ("VARCHAR", "readiness_runs row"), "id": ("VARCHAR", "DEP-001, LC-004, ..."),
@@ -184,6 +190,19 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
         "batch_out": ("INTEGER", "nodes the chosen strategy takes out at once"),
         "utilisation_during_batch": ("DOUBLE", "at the busiest window hour with a batch out (inf: none left)"),
         "source": ("VARCHAR", "measured peak (telemetry) or plan peak demand / capacity"),
+    },
+    "readiness_workflows": {
+        "readiness_id": ("VARCHAR", ""), "workflow": ("VARCHAR", ""), "criticality": ("VARCHAR", ""),
+        "components": ("VARCHAR", "comma-separated"), "blocked_by": ("VARCHAR", "its components with blockers"),
+        "warnings_in": ("VARCHAR", "its components with warnings"),
+        "needs": ("VARCHAR", "parallel run, extra acceptance testing or standard testing"),
+    },
+    "readiness_resources": {
+        "readiness_id": ("VARCHAR", ""), "region": ("VARCHAR", ""), "tier": ("VARCHAR", "(all): the region's storage"),
+        "resource": ("VARCHAR", "memory, storage or storage for two copies"), "nodes": ("INTEGER", ""),
+        "per_node": ("DOUBLE", "capacity per node"), "used": ("DOUBLE", "peak use per node"),
+        "after": ("DOUBLE", "with the target's requirement"), "during": ("DOUBLE", "during the rollout"),
+        "unit": ("VARCHAR", "MB or GB"), "source": ("VARCHAR", "plan or telemetry"),
     },
     "config_snapshots": {
         "snapshot_id": ("VARCHAR PRIMARY KEY", "uuid"), "env": ("VARCHAR", "environment (prod, staging, ...)"),
