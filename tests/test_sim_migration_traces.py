@@ -1,0 +1,138 @@
+"""Exact traces of the schema migration (issue 13): every phase, failure and undo, the restore a
+rollback runs first, archive-first waiting, lock waits; with the region, detail and figures of
+each event. Seed 0 draws the failure point 0.993503... of the run (pinned below)."""
+
+from __future__ import annotations
+
+import pytest
+
+from upgradesim.sim import prepare, run_replication
+
+from .simplans import make_plan
+
+BOOKKEEPING = {"capacity", "rollout_complete", "rollout_end", "second_stack", "defect_present", "horizon_reached"}
+WHERE = 0.993503029230448  # seed 0: where in its run the failing migration fails
+FIGURES = ("duration_min", "downtime_min", "migration_min", "rolled_back", "rollback_reason", "nodes_rolled_back",
+           "completed")
+
+
+def run(edit, strategy="one-by-one"):
+    record, events = run_replication(prepare(make_plan(edit)), strategy, 0, 0, keep_events=True)
+    return {k: record[k] for k in FIGURES}, [e for e in events if e[1] not in BOOKKEEPING]
+
+
+def _app_batches(t0):
+    out = []
+    for i in range(3):
+        start = t0 + 10 * i
+        out += [("eu", "batch_start", start, "eu", "1"), (f"eu/app/00{i + 1}", "upgrade_start", start, "eu", "1"),
+                (f"eu/app/00{i + 1}", "upgrade_done", start + 10, "eu", "")]
+    return out
+
+
+DB_FIRST = [("eu", "batch_start", 0.0, "eu", "1"), ("eu/db/001", "upgrade_start", 0.0, "eu", "1"),
+            ("eu/db/001", "upgrade_done", 20.0, "eu", "")]
+
+
+def test_phases_block_only_while_a_blocking_statement_runs():
+    def edit(d):
+        d["migration"] = {"rows": 1, "rows_per_s": 1, "phases": [{"minutes": 5, "blocking": True},
+                                                                   {"minutes": 0, "blocking": True},
+                                                                   {"minutes": 10, "blocking": False}]}
+    figures, events = run(edit)
+    assert events == DB_FIRST + [("eu", "migration_start", 20.0, "eu", "lock_wait=0.0"),
+                                 ("eu", "migration_done", 35.0, "eu", "")] + _app_batches(35.0)
+    # down: the only db node for 20 minutes, then the 5-minute blocking phase
+    assert figures == {"duration_min": 65.0, "downtime_min": 25.0, "migration_min": 15.0, "rolled_back": False,
+                       "rollback_reason": "", "nodes_rolled_back": 0, "completed": True}
+
+
+def test_migration_minutes_add_up_over_regions():
+    def edit(d):
+        d["migration"] = {"rows": 60000, "rows_per_s": 100}  # 10 minutes, offline
+        d["regions"].append({**d["regions"][0], "name": "us"})
+    figures, events = run(edit)
+    assert [(e[0], e[1], e[2]) for e in events if e[1].startswith("migration")] == [
+        ("eu", "migration_start", 20.0), ("us", "migration_start", 20.0),
+        ("eu", "migration_done", 30.0), ("us", "migration_done", 30.0)]
+    assert figures["migration_min"] == 20.0  # 10 minutes in each region
+    assert figures["downtime_min"] == 30.0  # the union: both regions down over the same 30 minutes
+
+
+def test_a_failed_migration_without_transactions_restores_from_backup():
+    def edit(d):
+        d["migration"] = {"rows": 60000, "rows_per_s": 100, "failure_prob": 1.0, "restore_min": 15,
+                          "transactional": False}
+    figures, events = run(edit)
+    failed = 20.0 + 10 * WHERE
+    assert events == DB_FIRST + [
+        ("eu", "migration_start", 20.0, "eu", "lock_wait=0.0"), ("eu", "migration_failed", pytest.approx(failed), "eu", ""),
+        ("rollout", "rollback_triggered", pytest.approx(failed + 15), "", "migration_failed"),
+        ("eu/db/001", "revert_start", pytest.approx(failed + 15), "eu", ""),
+        ("eu/db/001", "reverted", pytest.approx(failed + 15 + 9), "eu", "")]
+    # offline: down from the db upgrade to the end (upgrade, failing run, restore, revert)
+    assert figures == {"duration_min": pytest.approx(failed + 24), "downtime_min": pytest.approx(failed + 24),
+                       "migration_min": pytest.approx(10 * WHERE + 15), "rolled_back": True,
+                       "rollback_reason": "migration_failed", "nodes_rolled_back": 1, "completed": False}
+
+
+def test_a_failed_online_migration_undoes_its_work_without_downtime():
+    def edit(d):
+        d["migration"] = {"rows": 60000, "rows_per_s": 100, "failure_prob": 1.0, "online": True}
+    figures, events = run(edit)
+    failed = 20.0 + 10 * WHERE
+    assert [e[1:3] for e in events[3:]] == [("migration_start", 20.0), ("migration_failed", pytest.approx(failed)),
+                                            ("rollback_triggered", pytest.approx(failed + 10 * WHERE)),
+                                            ("revert_start", pytest.approx(failed + 10 * WHERE)),
+                                            ("reverted", pytest.approx(failed + 10 * WHERE + 9))]
+    assert figures["downtime_min"] == 29.0  # the db node's upgrade (20) and revert (9) only
+    assert figures["migration_min"] == pytest.approx(20 * WHERE)  # the work and its undo
+
+
+def test_a_rollback_restores_the_schema_first_with_the_region_down():
+    def edit(d):
+        d["migration"] = {"rows": 60000, "rows_per_s": 100, "restore_min": 15}
+        d["tiers"]["app"]["failure_prob"] = 1.0
+    figures, events = run(edit)
+    assert events == DB_FIRST + [
+        ("eu", "migration_start", 20.0, "eu", "lock_wait=0.0"), ("eu", "migration_done", 30.0, "eu", ""),
+        ("eu", "batch_start", 30.0, "eu", "1"), ("eu/app/001", "upgrade_start", 30.0, "eu", "1"),
+        ("eu/app/001", "upgrade_failed", 40.0, "eu", ""), ("eu/app/001", "failure_detected", 45.0, "eu", ""),
+        ("eu/app/001", "node_rolled_back", 52.0, "eu", ""), ("rollout", "rollback_triggered", 52.0, "", "failed_nodes"),
+        ("eu", "schema_restore", 52.0, "eu", ""), ("eu/db/001", "revert_start", 67.0, "eu", ""),
+        ("eu/db/001", "reverted", 76.0, "eu", "")]
+    # down: db upgrade 20 + offline migration 10 + schema restore 15 + db revert 9
+    assert figures == {"duration_min": 76.0, "downtime_min": 54.0, "migration_min": 10.0, "rolled_back": True,
+                       "rollback_reason": "failed_nodes", "nodes_rolled_back": 1, "completed": False}
+
+
+def test_no_restore_when_the_migration_never_ran():
+    def edit(d):
+        d["migration"] = {"rows": 60000, "rows_per_s": 100, "restore_min": 15}
+        d["tiers"]["db"]["failure_prob"] = 1.0
+    _, events = run(edit)
+    assert "schema_restore" not in [e[1] for e in events] and "migration_start" not in [e[1] for e in events]
+
+
+def test_archive_first_waits_for_the_archive_and_migrates_the_rest():
+    """100 GB, half archived at 100 GB/h: the archive runs 30 minutes from the start; the migration
+    then moves half the rows (5 minutes) and counts only its own time."""
+    def edit(d):
+        d["migration"] = {"rows": 60000, "rows_per_s": 100, "data": {
+            "mode": "archive_first", "volume_gb": 100, "archive_fraction": 0.5, "archive_gb_per_h": 100}}
+    figures, events = run(edit)
+    assert events == DB_FIRST + [("eu", "migration_start", 30.0, "eu", "lock_wait=0.0"),
+                                 ("eu", "migration_done", 35.0, "eu", "")] + _app_batches(35.0)
+    assert (figures["migration_min"], figures["downtime_min"], figures["duration_min"]) == (5.0, 25.0, 65.0)
+
+
+def test_a_lock_wait_blocks_an_offline_migration():
+    def edit(d):
+        d["migration"] = {"rows": 60000, "rows_per_s": 100, "long_transactions": {"per_hour": 30, "hold_min": 20}}
+    figures, events = run(edit)
+    start = [e for e in events if e[1] == "migration_start"][0]
+    done = [e for e in events if e[1] == "migration_done"][0]
+    wait = done[2] - start[2] - 10
+    assert start[4] == f"lock_wait={wait:.1f}" == "lock_wait=18.7"
+    assert figures["migration_min"] == pytest.approx(10 + wait)
+    assert figures["downtime_min"] == pytest.approx(20 + 10 + wait)  # the wait blocks too
