@@ -149,3 +149,26 @@ def test_the_horizon_is_logged_once_with_its_region():
     record, log = events(edit, "one-by-one")
     assert [(n, e, r) for n, e, at, r, d in log if e == "horizon_reached"] == [("eu", "horizon_reached", "eu")]
     assert record["horizon_exceeded"] and record["nodes_not_started"] == 8
+
+
+def test_a_defect_manifests_once_after_exposure_and_errs_on_the_new_nodes():
+    """The release meets traffic when the first app node is back (30); the defect shows 15 minutes
+    later (45): from then the new nodes err at 10%, with every serving app node new: 10 rps x 10% x 5 min."""
+    def edit(d):
+        d["release"].update(defect_prob=1.0, defect_error_pct=10, defect_manifest_h=0.25)
+        d["rollback"]["error_rate_pct"] = None
+    record, log = events(edit, "one-by-one")
+    assert [(n, e, at) for n, e, at, _, _ in log if n == "release"] == [("release", "defect_present", 0.0),
+                                                                        ("release", "defect_manifest", 45.0)]
+    errs = [(at, d.split("err=")[1]) for n, e, at, _, d in log if e == "capacity" and at >= 40]
+    assert [(at, float(err)) for at, err in errs] == [(40.0, 0.0), (40.0, 0.0), (45.0, 0.1), (50.0, pytest.approx(0.1))]
+    assert record["error_requests"] == pytest.approx(300.0) and record["defect_shipped"]
+
+
+def test_blue_green_holds_the_second_stack_per_tier():
+    def edit(d):
+        d["strategies"] = [{"name": "bg", "kind": "blue_green", "cutover_min": 5, "keep_blue_h": 1}]
+    record, log = events(edit, "bg")
+    assert [(n, at, r, d) for n, e, at, r, d in log if e == "second_stack"] == [
+        ("rollout", 25.0, "", "nodes=4 since=0.0 app=3 db=1"), ("rollout", 85.0, "", "nodes=4 since=25.0 app=3 db=1")]
+    assert record["extra_node_hours"] == pytest.approx(4 * 85 / 60)
