@@ -59,6 +59,8 @@ def _kind(path: Path) -> str:
 
 def attach(con, path: str | Path, alias: str) -> Dataset:
     """Make the tables of ``path`` visible in ``con`` under schema ``alias``."""
+    import duckdb
+
     path = Path(path)
     kind = _kind(path)
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {alias}")
@@ -86,7 +88,7 @@ def attach(con, path: str | Path, alias: str) -> Dataset:
                 con.execute(f"SELECT * FROM {tables[name]} LIMIT 0")  # fail here, with the file's name
     except DataError:
         raise
-    except Exception as exc:  # duckdb.Error and friends: an unreadable file
+    except (duckdb.Error, sqlite3.Error, OSError, UnicodeError) as exc:  # an unreadable file
         first = (str(exc).splitlines() or [""])[0][:200]
         raise DataError(f"{path}: cannot read it as {kind} ({first})") from None
     return Dataset(path, alias, tables, kind)

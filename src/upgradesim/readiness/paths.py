@@ -9,6 +9,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+from pydantic import ValidationError
+
 from ..errors import DataError
 from ..plan.base import _Frozen
 
@@ -36,7 +38,7 @@ def load_paths(path: str | Path | None = None) -> dict[str, PathRule]:
         for product, spec in data.items():
             try:
                 rules[str(product).lower()] = PathRule.model_validate(spec)
-            except Exception as exc:  # noqa: BLE001 - pydantic's ValidationError, one line
+            except ValidationError as exc:  # one line: the first problem pydantic names
                 first = str(exc).splitlines()[1:3]
                 raise DataError(f"{source}: {product}: {' '.join(x.strip() for x in first)}") from None
             if rules[str(product).lower()].rule == "stones" and not rules[str(product).lower()].stones:
