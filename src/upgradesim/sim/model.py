@@ -376,7 +376,9 @@ class Rollout(Inputs, Accounting):
                 yield env.timeout(m.restore_min)
                 self.force_down(region, -1)
                 reg.migrated = False
-            size = max(1, batch_for(len(self.prep.by_region_tier[(region, tier)]), tier) if batch_for else len(ks) or 1)
+            if not ks:  # nothing of this tier to revert here (or none of it in this region)
+                continue
+            size = max(1, batch_for(len(self.prep.by_region_tier[(region, tier)]), tier) if batch_for else len(ks))
             for i in range(0, len(ks), size):
                 chunk = ks[i:i + size]
                 self.set_states(chunk, OUT)
