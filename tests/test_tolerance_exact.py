@@ -144,3 +144,20 @@ def test_summary_adds_p_finish_by_and_the_floor():
     assert s.loc["p_finish_by", "estimate"] == 0.5  # 100 and 200 by the deadline; the rolled-back one never
     assert tuple(s.loc["min_capacity_pct", ["estimate", "low", "high"]]) == (62.5, 62.5, 62.5)
     assert "p_finish_by" not in summarize(reps).figure.values
+
+
+def test_a_lower_bound_after_an_unbounded_one_is_still_checked():
+    """min_p_complete unset (and the plan finishes), min_p_finish_by unset, min_capacity_pct set: checked."""
+    s = summary({"a": {"p_complete": (0.9, 0.85, 0.95)}})
+    s = pd.concat([s, pd.DataFrame([{"strategy": "a", "figure": "min_capacity_pct", "estimate": 70.0, "low": 70.0,
+                                     "high": 70.0, "n": 200}])], ignore_index=True)
+    (check,) = check_tolerance(s, RiskTolerance(min_capacity_pct=75), "a")
+    assert (check.figure, check.status, check.lower_bound, check.limit) == ("min_capacity_pct", "breach", True, 75.0)
+    no_figure = s[s.figure != "min_capacity_pct"]
+    assert check_tolerance(no_figure, RiskTolerance(min_capacity_pct=75), "a") == []
+
+
+def test_a_strategy_without_bounded_figures_fits():
+    s = summary({"a": {"duration_min": (100, 90, 110)}, "b": {"duration_min": (50, 45, 55)}})
+    name, reason = recommend(s, RiskTolerance())
+    assert name == "b" and reason.endswith("(2 of 2 strategies fit)")

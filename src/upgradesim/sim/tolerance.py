@@ -118,11 +118,10 @@ def recommend(summary: pd.DataFrame, risk: RiskTolerance) -> tuple[str, str]:
     for s in strategies:
         checks = check_tolerance(summary, risk, s)
         rows = summary[summary["strategy"] == s].set_index("figure")["estimate"]
-        worst = max((_excess(c) for c in checks), default=0.0)
         if all(c.status != "breach" for c in checks):
             fits.append((-rows["p_complete"], rows["duration_min"], s, checks))
-        else:
-            misses.append((worst, s, checks))
+        else:  # a breach: its excess is the worst
+            misses.append((max(_excess(c) for c in checks), s, checks))
     if fits:
         fits.sort(key=lambda x: (round(x[0], 3), x[1]))
         _, duration, name, checks = fits[0]
