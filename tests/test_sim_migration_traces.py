@@ -136,3 +136,21 @@ def test_a_lock_wait_blocks_an_offline_migration():
     assert start[4] == f"lock_wait={wait:.1f}" == "lock_wait=18.7"
     assert figures["migration_min"] == pytest.approx(10 + wait)
     assert figures["downtime_min"] == pytest.approx(20 + 10 + wait)  # the wait blocks too
+
+
+def _failing_phases(d):
+    d["migration"] = {"rows": 1, "rows_per_s": 1, "failure_prob": 1.0, "phases": [
+        {"minutes": 5, "blocking": True}, {"minutes": 10, "blocking": False}, {"minutes": 3, "blocking": True}]}
+
+
+@pytest.mark.parametrize("seed, where", [(0, WHERE), (9, 0.09467597371307556)])
+def test_a_migration_failing_inside_its_phases(seed, where):
+    """18 minutes of phases fail at 18 x where: down in the blocking stretches run so far, then down
+    while the database undoes as much work (a blocking migration), then the db node reverts (9)."""
+    record, events = run_replication(prepare(make_plan(_failing_phases)), "one-by-one", seed, 0, keep_events=True)
+    work = 18 * where
+    failed = [at for _, e, at, _, _ in events if e == "migration_failed"]
+    assert failed == [pytest.approx(20 + work)]
+    blocking_run = min(work, 5) + max(0.0, work - 15)
+    assert record["downtime_min"] == pytest.approx(20 + blocking_run + work + 9)
+    assert record["migration_min"] == pytest.approx(2 * work) and record["rollback_reason"] == "migration_failed"

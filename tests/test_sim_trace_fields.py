@@ -172,3 +172,37 @@ def test_blue_green_holds_the_second_stack_per_tier():
     assert [(n, at, r, d) for n, e, at, r, d in log if e == "second_stack"] == [
         ("rollout", 25.0, "", "nodes=4 since=0.0 app=3 db=1"), ("rollout", 85.0, "", "nodes=4 since=25.0 app=3 db=1")]
     assert record["extra_node_hours"] == pytest.approx(4 * 85 / 60)
+
+
+@pytest.mark.parametrize("limit, rolled_back", [(4, True), (5, False)])
+def test_a_big_bang_counts_the_failures_of_every_tier_group(limit, rolled_back):
+    """db (1) then app (3) fail in one big-bang batch: 4 failures, against the per-batch limit."""
+    def edit(d):
+        d["tiers"]["db"]["failure_prob"] = d["tiers"]["app"]["failure_prob"] = 1.0
+        d["rollback"] = {"failed_nodes_per_batch": limit}
+    record, _ = events(edit, "bang")
+    assert record["nodes_failed"] == 4 and record["rolled_back"] == rolled_back
+    assert record["rollback_reason"] == ("failed_nodes" if rolled_back else "")
+    assert record["downtime_min"] == 56.0  # db 20 + detect 5 + rollback 9, then app 10 + 5 + 7
+
+
+def test_a_region_without_the_first_tier_group_still_upgrades_the_next():
+    def edit(d):
+        d["regions"].append({"name": "us", "tz": "UTC", "nodes": {"app": 2}, "traffic": {"hourly_rps": [10] * 24}})
+    record, log = events(edit, "bang")
+    assert [(n, e, at) for n, e, at, _, _ in log if n.startswith("us") and e != "capacity"] == [
+        ("us", "batch_start", 0.0), ("us/app/001", "upgrade_start", 0.0), ("us/app/002", "upgrade_start", 0.0),
+        ("us/app/001", "upgrade_done", 10.0), ("us/app/002", "upgrade_done", 10.0)]
+    assert record["nodes_upgraded"] == 6
+
+
+def test_no_bake_when_its_hours_are_zero():
+    def edit(d):
+        d["regions"][0]["nodes"] = {"app": 10, "db": 1}
+        d["strategies"] = [{"name": "roll", "kind": "rolling", "batch_size": 5},
+                           {"name": "can", "kind": "canary", "fraction": 0.2, "bake_h": 0, "then": "roll"},
+                           {"name": "can2", "kind": "canary", "fraction": 0.2, "bake_h": 0.5, "then": "roll"}]
+    _, log = events(edit, "can")
+    assert not any(e == "bake_start" for _, e, _, _, _ in log)
+    _, log = events(edit, "can2")
+    assert [(n, e, at, d) for n, e, at, _, d in log if e == "bake_start"] == [("rollout", "bake_start", 10.0, "0.5h")]
