@@ -151,6 +151,7 @@ def test_own_rules_merge_over_the_bundled(tmp_path):
     assert load_paths(extra)["postgresql"].rule == "one_major" and load_paths()["postgresql"].rule == "any"
 
 
+@pytest.mark.slow  # simulates every hop
 def test_steps_run_consecutive_hops_in_the_simulation():
     from upgradesim.sim import prepare, run_replication
 

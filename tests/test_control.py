@@ -413,6 +413,7 @@ def test_archive_manifest_and_retention(tmp_path):
         archive_change("CHG-1", tmp_path / "arch", s)
 
 
+@pytest.mark.slow  # the whole governance chain on the sample
 def test_sample_governance_end_to_end(tmp_path):
     from upgradesim import write_sample
 

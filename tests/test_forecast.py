@@ -317,6 +317,7 @@ def test_waves_already_upgraded_are_over_and_their_bake_is_waited(tmp_path):
     assert result.decision == "continue"
 
 
+@pytest.mark.slow  # forecasts two sample nights
 def test_the_sample_nights_clean_continues_troubled_stops(tmp_path):
     from upgradesim import api
     from upgradesim.sample.estate import sample_plan_path
