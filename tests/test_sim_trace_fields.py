@@ -206,3 +206,34 @@ def test_no_bake_when_its_hours_are_zero():
     assert not any(e == "bake_start" for _, e, _, _, _ in log)
     _, log = events(edit, "can2")
     assert [(n, e, at, d) for n, e, at, _, d in log if e == "bake_start"] == [("rollout", "bake_start", 10.0, "0.5h")]
+
+
+def test_a_retry_that_succeeds():
+    def edit(d):
+        d["tiers"]["db"].update(failure_prob=0.5, retries=3)
+        d["rollback"]["failed_nodes_per_batch"] = None
+        d["strategies"] = [{"name": "s", "kind": "rolling", "batch_size": 1, "tiers": ["db"]}]
+    record, log = events(edit, "s")  # seed 0: the first attempt fails, the second succeeds
+    assert [(e, at, r, d) for n, e, at, r, d in log if n == "eu/db/001"] == [
+        ("upgrade_start", 0.0, "eu", "1"), ("upgrade_failed", 20.0, "eu", ""), ("failure_detected", 25.0, "eu", ""),
+        ("node_rolled_back", 34.0, "eu", ""), ("upgrade_start", 34.0, "eu", "2"), ("upgrade_done", 54.0, "eu", "")]
+    assert (record["nodes_failed"], record["nodes_final_failed"], record["nodes_upgraded"]) == (1, 0, 1)
+    assert record["duration_min"] == 54.0 and record["completed"]
+
+
+def test_each_region_comes_back_after_its_big_bang():
+    """eu's window opens at 00:00, us's at 05:00: each region is down for its own 30 minutes only."""
+    def edit(d):
+        d["regions"].append({"name": "us", "tz": "UTC", "nodes": {"app": 3, "db": 1},
+                             "traffic": {"hourly_rps": [10] * 24}})
+        d["regions"][0]["windows"] = ["mon 00:00-02:00"]
+        d["regions"][1]["windows"] = ["mon 05:00-07:00"]
+        d["calendar"] = {"start": "2027-03-01T00:00:00Z", "horizon_days": 7, "windows": ["mon 00:00-07:00"]}
+    record, log = events(edit, "bang")
+    assert [(n, at) for n, e, at, _, _ in log if e == "batch_start"] == [("eu", 0.0), ("us", 300.0)]
+    assert record["downtime_min"] == 60.0 and record["duration_min"] == 330.0
+
+
+def test_events_are_kept_only_when_asked():
+    record, log = run_replication(prepare(make_plan()), "one-by-one", 0, 0)
+    assert log == [] and record["completed"]

@@ -200,7 +200,7 @@ class Rollout(Inputs, Accounting):
         fail = self.fail
         ok = [k for k in ks if not fail[k, 0]]
         procs = [env.process(self._finish(ok, self.first_min, self._upgraded))] if ok else []
-        procs += [env.process(self.node_upgrade(k, started=True)) for k in ks if fail[k, 0]]
+        procs += [env.process(self.node_upgrade(k)) for k in ks if fail[k, 0]]
         results = yield simpy.AllOf(env, procs)
         return sum(1 for v in results.values() if v is False)
 
@@ -229,16 +229,13 @@ class Rollout(Inputs, Accounting):
             for k in ks:
                 self.log(self.prep.nodes[k].id, "upgrade_done", region=self.prep.nodes[k].region)
 
-    def node_upgrade(self, k: int, *, started: bool = False):
-        """Upgrade one node in place: attempts, failure, detection, rollback, retry. ``started``:
-        its first attempt has begun already (see :meth:`upgrade_nodes`)."""
+    def node_upgrade(self, k: int):
+        """The attempts of one node whose first attempt (begun by :meth:`upgrade_nodes`) fails:
+        failure, detection, rollback, and each retry."""
         spec = self.prep.nodes[k]
         env = self.env
-        if not started:
-            self.touched[k] = True
-            self.mark_start()
         for a in range(self.max_attempts[spec.tier]):
-            if a or not started:
+            if a:  # a retry starts here; the first attempt began with the batch
                 self.set_state(k, OUT)
                 self.log(spec.id, "upgrade_start", region=spec.region, detail=str(a + 1))
             yield env.timeout(self.dur[k, a])
