@@ -81,16 +81,21 @@ def test_the_same_seed_gives_the_same_log_and_another_seed_may_not(strategy, edi
     assert a == b and a[1] != c[1]
 
 
-def _resumed(edit, done, strategy="s"):
+def _resumed(edit, done, strategy="s", capacity=None):
     prep = prepare(make_plan(edit))
     ro = Rollout(prep, build_strategy(prep.plan, strategy), np.random.SeedSequence(0, spawn_key=(0,)),
                  keep_events=True, done=frozenset(done))
     record = ro.run()
+    if capacity is not None:
+        capacity.extend((at, d) for _, e, at, _, d in ro.events if e == "capacity")
     return record, [(n, e, at) for n, e, at, _, _ in ro.events if e not in ("capacity", "rollout_complete", "rollout_end")]
 
 
 def test_a_resumed_rollout_upgrades_only_the_rest():
-    record, log = _resumed(pairs, {0, 1})  # eu/app/001 and 002 were upgraded before
+    capacity = []
+    record, log = _resumed(pairs, {0, 1}, capacity=capacity)  # eu/app/001 and 002 were upgraded before
+    # 2 new + 2 old app nodes serve from the start (5 servers each); the db node goes out first
+    assert capacity[:2] == [(0.0, "servers=20 other=1000.0 down=0 err=0.0"), (0.0, "servers=20 other=0.0 down=1 err=0.0")]
     assert log == [("eu", "batch_start", 0.0), ("eu/db/001", "upgrade_start", 0.0), ("eu/db/001", "upgrade_done", 20.0),
                    ("eu", "batch_start", 20.0), ("eu/app/003", "upgrade_start", 20.0),
                    ("eu/app/004", "upgrade_start", 20.0), ("eu/app/003", "upgrade_done", 30.0),
@@ -114,6 +119,8 @@ def test_a_resumed_region_whose_database_is_done_has_migrated():
         d["tiers"]["app"]["failure_prob"] = 1.0
     record, log = _resumed(failing, {4})  # a rollback restores the schema the earlier work migrated
     assert ("eu", "schema_restore", 22.0) in log and record["rolled_back"]
+    assert log[-2:] == [("eu/db/001", "revert_start", 37.0), ("eu/db/001", "reverted", 46.0)]
+    assert record["downtime_min"] == 15.0 + 9.0  # the restore, then the earlier-upgraded db node reverting
 
 
 def _window(d, minutes, overrun_limit):

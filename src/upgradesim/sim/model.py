@@ -49,7 +49,7 @@ class Rollout(Inputs, Accounting):
         n = prep.n
         self.where = [OLD] * n
         self.upgraded = [False] * n
-        self.touched = [False] * n
+        self.touched = [False] * n  # a new stack's node was built (blue-green, parallel run): see their rollback
         self.failed_final = [False] * n
         self.reverted = [False] * n
         self.regions = {
@@ -82,7 +82,7 @@ class Rollout(Inputs, Accounting):
             spec = prep.nodes[k]
             reg = self.regions[spec.region]
             self.where[k] = NEW
-            self.upgraded[k] = self.touched[k] = True
+            self.upgraded[k] = True
             reg.old[spec.tier] -= 1
             reg.new[spec.tier] += 1
         mig = self.plan.migration
@@ -191,8 +191,6 @@ class Rollout(Inputs, Accounting):
         attempts (failure, detection, rollback, retry) in :meth:`node_upgrade`."""
         env = self.env
         self.mark_start()
-        for k in ks:
-            self.touched[k] = True
         self.set_states(ks, OUT)
         if self.events is not None:
             for k in ks:
