@@ -175,3 +175,19 @@ def test_summary_figures_pinned_on_a_known_sample():
     assert figures.loc["duration_min", "high"] - 50.5 == pytest.approx(1.9842169 * 29.011492 / 10, rel=1e-5)
     assert figures.loc["cost", "estimate"] == 20.0 and figures.loc["cost_node_hours", "estimate"] == 3.0
     assert set(figures["n"]) == {100}
+
+
+def test_a_new_key_in_a_new_folder_and_the_missing_key_message(tmp_path, monkeypatch):
+    from upgradesim.control.keys import store_key
+    from upgradesim.errors import DataError
+
+    monkeypatch.delenv("UPGRADESIM_KEY", raising=False)
+    db = tmp_path / "a" / "b" / "s.duckdb"  # the folders do not exist yet
+    key = store_key(db)
+    assert len(key) == 32 and (tmp_path / "a" / "b" / "s.duckdb.key").read_text() == key.hex() + "\n"
+    assert oct((tmp_path / "a" / "b" / "s.duckdb.key").stat().st_mode & 0o777) == "0o600"
+    other = tmp_path / "c.duckdb"
+    with pytest.raises(DataError) as info:
+        store_key(other, create=False)
+    assert str(info.value) == (f"{other}.key: no key beside the store, so nothing keyed with it can be verified "
+                               "(set $UPGRADESIM_KEY, or restore the key file)")
