@@ -163,3 +163,84 @@ def test_the_json_form_and_false_alarm_rates():
                                 "reason": "score 100 (>= 75 pass, 50 marginal); every metric passed"}]
     empty = _verdict([], [], JudgeConfig(), "seasonal", "c", (None, None), (None, None))
     assert empty.verdict == "NoData" and empty.exit_code == 3 and empty.metrics.empty
+
+
+def _telemetry(tmp_path, rows):
+    from upgradesim.store import Store
+
+    frame = pd.DataFrame(rows, columns=["ts", "service", "metric", "value", "host"])
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+    frame.to_parquet(tmp_path / "t.parquet")
+    store = Store(tmp_path / "s.duckdb")
+    store.ingest([tmp_path / "t.parquet"])
+    return store
+
+
+def _points(service, host, level, n=40, metric="lat"):
+    return [(T0 + dt.timedelta(minutes=10 * i), service, metric, level + (i % 3), host) for i in range(n)]
+
+
+def test_canary_against_named_control_hosts_or_all_others(tmp_path):
+    """canary-1 runs 50% slower than web-*; old-* (the other hosts) runs like the canary."""
+    from upgradesim.judge.verdict import judge
+
+    rows = (_points("shop", "canary-1", 150) + _points("shop", "web-1", 100) + _points("shop", "web-2", 100)
+            + _points("shop", "old-1", 150) + _points("cart", "web-1", 10))
+    config = JudgeConfig(metrics=(MetricRule(match="lat", kind="continuous", direction="increase"),))
+    with _telemetry(tmp_path, rows) as store:
+        named = judge(store, canary_hosts="canary-*", control_hosts="web-*", services=["shop"], config=config,
+                      save=False)
+        others = judge(store, canary_hosts="canary-*", services=["shop"], config=config, save=True)
+        seasonal = judge(store, config=config, save=False, baseline=(None, None), candidate=(None, None))
+        stored = store.verdict()
+    assert named.comparison == "canary hosts 'canary-*' against control hosts 'web-*' over the same window"
+    assert named.verdict == "Fail" and list(named.metrics.service) == ["shop"]
+    assert others.comparison == "canary hosts 'canary-*' against control hosts 'all others' over the same window"
+    assert others.metrics["class"].iloc[0] == "High"  # against web-1, web-2 and old-1 together
+    assert others.baseline_window == others.candidate_window == (None, None) and others.mode == "control"
+    assert stored.verdict_id and stored.comparison == others.comparison  # saved; the other two were not
+    assert seasonal.mode == "seasonal" and sorted(set(seasonal.metrics.service)) == ["cart", "shop"]
+    assert seasonal.comparison.startswith("candidate against the baseline")
+
+
+def test_many_services_over_workers_give_every_row_once():
+    from upgradesim.judge.verdict import _judge_all
+
+    base = pd.concat([long([10.0 + (i % 3) for i in range(30)], service=f"s{s:02d}") for s in range(13)])
+    b = samples_by_series(base)
+    services = sorted({s for s, _ in b})
+    serial = _judge_all(services, b, b, JudgeConfig(), "control", workers=1)
+    parallel = _judge_all(services, b, b, JudgeConfig(), "control", workers=2)
+    assert [r["service"] for r in parallel] == services == [r["service"] for r in serial]
+    assert pd.DataFrame(parallel).equals(pd.DataFrame(serial))
+
+
+def test_the_json_text_and_checks_given_as_lists():
+    base = long([10.0 + (i % 3) for i in range(40)])
+    verdict = judge_frames(base, base, JudgeConfig(), mode="control")
+    assert verdict.to_json().startswith('{\n  "verdict": "Pass",\n  "mode": "control",')
+    listed = verdict.metrics.assign(checks=[[{"name": "level"}]])
+    again = _verdict([], [], JudgeConfig(), "control", "c", (None, None), (None, None))
+    shown = type(verdict)(verdict.verdict, verdict.services, listed, "control", "c", (None, None), (None, None))
+    assert shown.to_dict()["metrics"][0]["checks"] == [{"name": "level"}] and again.to_dict()["metrics"] == []
+
+
+def test_the_verdicts_columns_configuration_and_error_rows(monkeypatch):
+    from upgradesim.judge import verdict as verdict_module
+    from upgradesim.judge.metric import METRIC_COLUMNS
+
+    base = long([10.0 + (i % 3) for i in range(40)])
+    config = JudgeConfig(pass_score=80)
+    seasonal = judge_frames(base, base, config)
+    assert seasonal.mode == "seasonal" and list(seasonal.metrics.columns) == METRIC_COLUMNS
+    assert seasonal.config == config.model_dump(mode="json") and seasonal.config["pass_score"] == 80
+    assert seasonal.metrics["false_alarm_rate"].isna().all()  # none given: unknown, not zero
+
+    def boom(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+    monkeypatch.setattr(verdict_module, "judge_metric", boom)
+    broken = judge_frames(base, base, config, mode="control")
+    row = broken.metrics.iloc[0]
+    assert (row["class"], row["kind"], row["test"]) == ("Error", "auto", "none")
+    assert row["explanation"] == "lat: could not be judged (ZeroDivisionError: division by zero): Error."
+    assert broken.verdict == "Error" and broken.exit_code == 1 and math.isnan(broken.services.score.iloc[0])
