@@ -33,7 +33,9 @@ BAD_PLAN_EDITS = [
 def _cli(*args: str, cwd: Path) -> str:
     exe = Path(sys.executable).with_name("upgradesim")
     done = subprocess.run([str(exe), *args], cwd=cwd, capture_output=True, text=True, check=False)
-    return (done.stdout + done.stderr).rstrip("\n")
+    # the progress log ("upgradesim: simulated 3/16 ...") depends on how fast the machine is: left out
+    notes = [line for line in done.stderr.splitlines() if not line.startswith("upgradesim: simulated ")]
+    return (done.stdout + "".join(f"{line}\n" for line in notes)).rstrip("\n")
 
 
 def compare(work: Path) -> str:

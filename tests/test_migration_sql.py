@@ -123,7 +123,11 @@ def test_sample_migration_timed_from_sizes(sample):
 def test_the_simulation_uses_the_derived_phases(sample):
     db = sample / "s.duckdb"
     plan = api.load(sample / "plan.yaml")
-    assert with_sql_migration(plan, sample, None)[1].startswith("migration from rows / rows_per_s: no table sizes")
+    assert with_sql_migration(plan, sample, None)[1] == (
+        "migration from rows / rows_per_s: its SQL is timed from table sizes in a store (--db, filled by "
+        "upgradesim migration sizes)")
+    assert with_sql_migration(plan, sample, sample / "empty.duckdb")[1] == (
+        "migration from rows / rows_per_s: no table sizes in the store (upgradesim migration sizes)")
     assert api.migration_sizes(sample / "migrations" / "table_sizes.csv", db=db) == 3
     derived, note = with_sql_migration(plan, sample, db)
     assert note == "migration from its SQL: 112.4 min, 26.7 min blocking, per region"

@@ -160,6 +160,9 @@ def with_sql_migration(plan: Plan, plan_dir: str | os.PathLike | None, db: str |
 
         with Store(Path(db), read_only=True) as store:
             sizes = store.table_sizes()
+    if db is None:
+        return plan, ("migration from rows / rows_per_s: its SQL is timed from table sizes in a store "
+                      "(--db, filled by upgradesim migration sizes)")
     if not sizes:
         return plan, "migration from rows / rows_per_s: no table sizes in the store (upgradesim migration sizes)"
     lint = lint_migration(plan, plan_dir or ".", sizes)
