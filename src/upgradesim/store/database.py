@@ -455,14 +455,11 @@ class Store(GovernanceQueries, DecisionQueries, EvidenceQueries, ArtefactQueries
             raise StoreError(f"{self.path}: no verdict {verdict_id}")
         row = run.iloc[0]
 
-        def rows(table):
-            return (self.con.execute(f"SELECT * FROM {table} WHERE verdict_id = ? ORDER BY rowid", [verdict_id]).df()
-                    .drop(columns=["verdict_id"]))
-
         def when(value):
             return None if pd.isna(value) else value
 
-        return Verdict(row["verdict"], rows("verdicts"), rows("verdict_metrics"), row["mode"], row["comparison"],
+        return Verdict(row["verdict"], self._rows_of("verdicts", "verdict_id", verdict_id),
+                       self._rows_of("verdict_metrics", "verdict_id", verdict_id), row["mode"], row["comparison"],
                        (when(row["baseline_start"]), when(row["baseline_end"])),
                        (when(row["candidate_start"]), when(row["candidate_end"])), json.loads(row["config"] or "{}"),
                        verdict_id=verdict_id, created_at=row["created_at"])
@@ -496,19 +493,20 @@ class Store(GovernanceQueries, DecisionQueries, EvidenceQueries, ArtefactQueries
             raise StoreError(f"{self.path}: no readiness assessment {readiness_id}")
         row = run.iloc[0]
 
-        def rows(table):
-            frame = self.con.execute(f"SELECT * FROM {table} WHERE readiness_id = ? ORDER BY rowid",
-                                     [readiness_id]).df()
-            for column, (kind, _) in TABLES[table].items():  # DATE columns back as dates (None: none)
-                if kind == "DATE":
-                    frame[column] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in frame[column]]
-            return frame.drop(columns=["readiness_id"])
-
-        frames = {table: rows(table) for table, _ in _READINESS_TABLES}
+        frames = {table: self._rows_of(table, "readiness_id", readiness_id) for table, _ in _READINESS_TABLES}
         return Readiness(pd.Timestamp(row["as_of"]).date(), *(frames[t] for t, _ in _READINESS_TABLES[:5]),
                          json.loads(row["upgrade_order"]), json.loads(row["cycles"]), float(row["score"]),
                          row["decision"] == "go", json.loads(row["meta"]) | {"plan_hash": row["plan_hash"]},
                          frames["readiness_resources"], readiness_id=readiness_id, created_at=row["created_at"])
+
+    def _rows_of(self, table: str, key: str, value: str) -> pd.DataFrame:
+        """One stored run's rows of ``table`` in the order written, without the key column; DATE
+        columns as dates (None: none)."""
+        frame = self.con.execute(f"SELECT * FROM {table} WHERE {key} = ? ORDER BY rowid", [value]).df()
+        for column, (kind, _) in TABLES[table].items():
+            if kind == "DATE":
+                frame[column] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in frame[column]]
+        return frame.drop(columns=[key])
 
     def _newest(self, table: str, key: str, missing: str) -> str:
         """Id of the newest run in ``table``; StoreError saying ``missing`` when there is none."""
