@@ -22,6 +22,7 @@ from .decisions import DecisionQueries
 from .evidence import EvidenceQueries
 from .governance import GovernanceQueries
 from .ingest import IngestReport, WideMapping, ingest_files
+from .results import ResultQueries
 from .schema import DDL, MIGRATIONS, SCHEMA_VERSION, TABLES
 
 __all__ = ["Store", "DEFAULT_DB", "parse_window"]
@@ -55,17 +56,7 @@ def parse_window(text: str | None, what: str = "--window") -> Window:
     return (out[0], out[1])
 
 
-# a readiness assessment's tables, in the order of the Readiness fields they hold
-_READINESS_TABLES = (("findings", "findings"), ("component_readiness", "components"),
-                     ("readiness_lifecycle", "lifecycle"), ("readiness_capacity", "capacity"),
-                     ("readiness_workflows", "workflows"), ("readiness_resources", "resources"))
-
-
-def _readiness_frames(readiness):
-    return [(table, getattr(readiness, field)) for table, field in _READINESS_TABLES]
-
-
-class Store(GovernanceQueries, DecisionQueries, EvidenceQueries, ArtefactQueries, CapacityQueries):
+class Store(GovernanceQueries, DecisionQueries, EvidenceQueries, ArtefactQueries, CapacityQueries, ResultQueries):
     """One DuckDB file with a documented schema (see :mod:`upgradesim.store.schema`).
 
     Examples
@@ -432,72 +423,6 @@ class Store(GovernanceQueries, DecisionQueries, EvidenceQueries, ArtefactQueries
         meta = {k: (v.item() if hasattr(v, "item") else v) for k, v in run.iloc[0].to_dict().items()}
         meta["plan"] = meta.pop("plan_name")  # the key write_simulation read it from
         return SimulationResult(frames["sim_replications"], frames["sim_events"], frames["sim_summary"], meta)
-
-    def write_verdict(self, verdict) -> str:
-        """Store a judge :class:`~upgradesim.judge.Verdict`; returns its id."""
-        verdict_id = str(uuid.uuid4())
-        with self.transaction():
-            self.con.execute("INSERT INTO verdict_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-                verdict_id, dt.datetime.now(dt.UTC), verdict.mode, *verdict.baseline_window, *verdict.candidate_window,
-                verdict.verdict, json.dumps(verdict.config, default=str), verdict.comparison])
-            for table, frame in (("verdicts", verdict.services), ("verdict_metrics", verdict.metrics)):
-                self._insert(table, frame, "verdict_id", verdict_id)
-        return verdict_id
-
-    def verdict(self, verdict_id: str | None = None):
-        """The stored :class:`~upgradesim.judge.Verdict` (the newest without ``verdict_id``), as
-        :meth:`write_verdict` took it, with its ``verdict_id`` and ``created_at``."""
-        from ..judge.verdict import Verdict
-
-        verdict_id = verdict_id or self._newest("verdict_runs", "verdict_id", "no verdicts stored (run judge --db)")
-        run = self.con.execute("SELECT * FROM verdict_runs WHERE verdict_id = ?", [verdict_id]).df()
-        if run.empty:
-            raise StoreError(f"{self.path}: no verdict {verdict_id}")
-        row = run.iloc[0]
-
-        def when(value):
-            return None if pd.isna(value) else value
-
-        return Verdict(row["verdict"], self._rows_of("verdicts", "verdict_id", verdict_id),
-                       self._rows_of("verdict_metrics", "verdict_id", verdict_id), row["mode"], row["comparison"],
-                       (when(row["baseline_start"]), when(row["baseline_end"])),
-                       (when(row["candidate_start"]), when(row["candidate_end"])), json.loads(row["config"] or "{}"),
-                       verdict_id=verdict_id, created_at=row["created_at"])
-
-    def write_readiness(self, readiness) -> str:
-        """Store a :class:`~upgradesim.readiness.Readiness`; returns its id."""
-        readiness_id = str(uuid.uuid4())
-        counts = readiness.counts()
-        with self.transaction():
-            columns = ", ".join(f'"{c}"' for c in TABLES["readiness_runs"])
-            self.con.execute(f"INSERT INTO readiness_runs ({columns}) VALUES ({', '.join('?' * 13)})", [
-                readiness_id, dt.datetime.now(dt.UTC), readiness.meta.get("plan"), readiness.as_of,
-                readiness.decision, readiness.score, counts["blocker"], counts["warning"],
-                readiness.meta.get("lifecycle_source"), readiness.meta.get("plan_hash", ""),
-                json.dumps(readiness.upgrade_order), json.dumps(readiness.cycles),
-                json.dumps(readiness.meta, default=str)])
-            for table, frame in _readiness_frames(readiness):
-                if len(frame):
-                    self._insert(table, frame, "readiness_id", readiness_id)
-        return readiness_id
-
-    def readiness(self, readiness_id: str | None = None):
-        """The stored :class:`~upgradesim.readiness.Readiness` (the newest without ``readiness_id``),
-        as :meth:`write_readiness` took it, with ``readiness_id`` and ``created_at``."""
-        from ..readiness.assess import Readiness
-
-        readiness_id = readiness_id or self._newest("readiness_runs", "readiness_id",
-                                                    "no readiness assessment stored (run readiness --db)")
-        run = self.con.execute("SELECT * FROM readiness_runs WHERE readiness_id = ?", [readiness_id]).df()
-        if run.empty:
-            raise StoreError(f"{self.path}: no readiness assessment {readiness_id}")
-        row = run.iloc[0]
-
-        frames = {table: self._rows_of(table, "readiness_id", readiness_id) for table, _ in _READINESS_TABLES}
-        return Readiness(pd.Timestamp(row["as_of"]).date(), *(frames[t] for t, _ in _READINESS_TABLES[:5]),
-                         json.loads(row["upgrade_order"]), json.loads(row["cycles"]), float(row["score"]),
-                         row["decision"] == "go", json.loads(row["meta"]) | {"plan_hash": row["plan_hash"]},
-                         frames["readiness_resources"], readiness_id=readiness_id, created_at=row["created_at"])
 
     def _rows_of(self, table: str, key: str, value: str) -> pd.DataFrame:
         """One stored run's rows of ``table`` in the order written, without the key column; DATE
