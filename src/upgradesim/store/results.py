@@ -19,10 +19,6 @@ _READINESS_TABLES = (("findings", "findings"), ("component_readiness", "componen
                      ("readiness_workflows", "workflows"), ("readiness_resources", "resources"))
 
 
-def _readiness_frames(readiness):
-    return [(table, getattr(readiness, field)) for table, field in _READINESS_TABLES]
-
-
 class ResultQueries:
     """Verdicts and readiness assessments (mixed into :class:`~upgradesim.store.Store`)."""
 
@@ -43,10 +39,7 @@ class ResultQueries:
         from ..judge.verdict import Verdict
 
         verdict_id = verdict_id or self._newest("verdict_runs", "verdict_id", "no verdicts stored (run judge --db)")
-        run = self.con.execute("SELECT * FROM verdict_runs WHERE verdict_id = ?", [verdict_id]).df()
-        if run.empty:
-            raise StoreError(f"{self.path}: no verdict {verdict_id}")
-        row = run.iloc[0]
+        row = self._run_row("verdict_runs", "verdict_id", verdict_id, "verdict")
 
         def when(value):
             return None if pd.isna(value) else value
@@ -69,7 +62,8 @@ class ResultQueries:
                 readiness.meta.get("lifecycle_source"), readiness.meta.get("plan_hash", ""),
                 json.dumps(readiness.upgrade_order), json.dumps(readiness.cycles),
                 json.dumps(readiness.meta, default=str)])
-            for table, frame in _readiness_frames(readiness):
+            for table, field in _READINESS_TABLES:
+                frame = getattr(readiness, field)
                 if len(frame):
                     self._insert(table, frame, "readiness_id", readiness_id)
         return readiness_id
@@ -81,13 +75,17 @@ class ResultQueries:
 
         readiness_id = readiness_id or self._newest("readiness_runs", "readiness_id",
                                                     "no readiness assessment stored (run readiness --db)")
-        run = self.con.execute("SELECT * FROM readiness_runs WHERE readiness_id = ?", [readiness_id]).df()
-        if run.empty:
-            raise StoreError(f"{self.path}: no readiness assessment {readiness_id}")
-        row = run.iloc[0]
+        row = self._run_row("readiness_runs", "readiness_id", readiness_id, "readiness assessment")
+        frames = {field: self._rows_of(table, "readiness_id", readiness_id) for table, field in _READINESS_TABLES}
+        return Readiness(as_of=pd.Timestamp(row["as_of"]).date(), **frames,
+                         upgrade_order=json.loads(row["upgrade_order"]), cycles=json.loads(row["cycles"]),
+                         score=float(row["score"]), go=row["decision"] == "go",
+                         meta=json.loads(row["meta"]) | {"plan_hash": row["plan_hash"]},
+                         readiness_id=readiness_id, created_at=row["created_at"])
 
-        frames = {table: self._rows_of(table, "readiness_id", readiness_id) for table, _ in _READINESS_TABLES}
-        return Readiness(pd.Timestamp(row["as_of"]).date(), *(frames[t] for t, _ in _READINESS_TABLES[:5]),
-                         json.loads(row["upgrade_order"]), json.loads(row["cycles"]), float(row["score"]),
-                         row["decision"] == "go", json.loads(row["meta"]) | {"plan_hash": row["plan_hash"]},
-                         frames["readiness_resources"], readiness_id=readiness_id, created_at=row["created_at"])
+    def _run_row(self, table: str, key: str, value: str, what: str) -> pd.Series:
+        """The run ``value`` of ``table``; StoreError naming ``what`` when there is none."""
+        run = self.con.execute(f"SELECT * FROM {table} WHERE {key} = ?", [value]).df()
+        if run.empty:
+            raise StoreError(f"{self.path}: no {what} {value}")
+        return run.iloc[0]
