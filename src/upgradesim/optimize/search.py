@@ -11,8 +11,6 @@ whatever the number of workers.
 from __future__ import annotations
 
 import math
-import os
-import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -28,6 +26,7 @@ from ..sim.runner import (
     _progress,
     _root_entropy,
     deadline_min,
+    progress_mode,
     run_replication,
     summarize,
 )
@@ -123,9 +122,7 @@ def optimize(plan: Plan, *, budget: int | None = None, seed: int = 0, workers: i
     seen: dict[tuple, dict] = {}  # design key -> screened evaluation (a design is simulated once)
     plans: dict[tuple, Plan] = {}
     trials: list[dict] = []
-    show = ("bar" if sys.stderr.isatty() and not os.environ.get("CI") else "lines") if progress is None else (
-        "bar" if progress else "off")
-    bar = _progress(budget, show, "designs")
+    bar = _progress(budget, progress_mode(progress), "designs")
     pool = _Pool(workers, scheduler)
     try:
         own_name = plan.chosen_strategy or plan.strategies[0].name

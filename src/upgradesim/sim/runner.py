@@ -4,6 +4,7 @@ across strategies, local processes or a Dask cluster, identical results whatever
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -46,7 +47,7 @@ class SimulationResult:
         out = [path, path.with_name(path.stem + ".events.parquet"), path.with_name(path.stem + ".summary.parquet")]
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = {k: str(v) for k, v in self.meta.items()}
-        for frame, target in zip((self.replications, self.events, self.summary), out, strict=True):
+        for frame, target in ((self.replications, out[0]), (self.events, out[1]), (self.summary, out[2])):
             frame = frame.copy()
             frame.attrs = meta
             frame.to_parquet(target, index=False)
@@ -146,15 +147,15 @@ def compare(
     _prepared(plan, demand)  # fail early, in this process, on a plan that cannot run
     chunks = _split(replications, 1 if (workers == 1 and not scheduler) else _parts(replications, workers))
     # a bar on a terminal; elsewhere (CI logs, pipes) a line every 10% unless progress=False
-    show = ("bar" if sys.stderr.isatty() and not os.environ.get("CI") else "lines") if progress is None else (
-        "bar" if progress else "off")
+    show = progress_mode(progress)
     started = dt.datetime.now(dt.UTC)
     results = _execute(plan, demand, names, root, chunks, keep_events, workers, scheduler, show)
     records = [r for recs, _ in results for r in recs]
     events = [e for _, evs in results for e in evs]
     reps = pd.DataFrame.from_records(records, columns=list(REPLICATION_FIELDS))
-    reps = reps.sort_values(["strategy", "replication"], key=lambda s: s.map(names.index) if s.name == "strategy" else s,
-                            kind="stable").reset_index(drop=True)
+    # (strategy, replication) pairs are unique: the order is total, in the order the strategies were asked for
+    reps = reps.sort_values(["strategy", "replication"],
+                            key=lambda s: s.map(names.index) if s.name == "strategy" else s).reset_index(drop=True)
     ev = pd.DataFrame.from_records(events, columns=list(EVENT_FIELDS))
     from ..version import __version__
 
@@ -183,7 +184,7 @@ def _parts(replications: int, workers: int) -> int:
 def _split(n: int, parts: int) -> list[range]:
     parts = max(1, min(parts, n))
     bounds = np.linspace(0, n, parts + 1).astype(int)
-    return [range(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+    return [range(int(a), int(b)) for a, b in itertools.pairwise(bounds) if b > a]
 
 
 class _Lines:
@@ -195,24 +196,32 @@ class _Lines:
         import time
 
         self.unit = unit
-        self.total, self.done, self.said = total, 0, 0
+        self.reset(total)
         self.started = time.monotonic()
 
     def reset(self, total: int) -> None:
-        self.total, self.done, self.said = total, 0, 0
+        self.total, self.done, self.said = max(total, 1), 0, 0
 
     def update(self, n: int = 1) -> None:
         self.done += n
         import time
 
-        tenth = self.done * 10 // max(self.total, 1)
+        tenth = self.done * 10 // self.total
         if tenth > self.said and time.monotonic() - self.started >= self.QUIET_S:
-            self.said = tenth
+            self.said = tenth  # stderr is line-buffered: each line shows at once
             print(f"upgradesim: simulated {self.done}/{self.total} {self.unit} ({self.done * 100 // self.total}%)",
-                  file=sys.stderr, flush=True)
+                  file=sys.stderr)
 
     def close(self) -> None:
         pass
+
+
+def progress_mode(progress: bool | None) -> str:
+    """``bar`` when asked (True) or, by default, on a terminal outside CI; ``lines`` by default
+    elsewhere (CI logs, pipes); ``off`` when asked (False)."""
+    if progress is None:
+        return "bar" if sys.stderr.isatty() and not os.environ.get("CI") else "lines"
+    return "bar" if progress else "off"
 
 
 def _progress(total: int, mode: str, unit: str = "replication batches"):
