@@ -121,3 +121,38 @@ def test_a_deeply_nested_jsonl_line_is_refused(tmp_path):
     path.write_text("[" * 100_000 + "]" * 100_000 + "\n")
     with pytest.raises(DataError, match=r"deep.jsonl:1: nested too deeply"):
         read_jsonl(path)
+
+
+def test_details_hash_alike_as_text_or_object_whatever_the_key_order():
+    as_object = record(1, details={"b": 1, "a": [2, 3]})
+    reordered = record(1, details={"a": [2, 3], "b": 1})
+    as_text = record(1, details='{"a": [2, 3], "b": 1}')  # as the store holds it
+    assert record_hash(KEY, "", 1, as_object) == record_hash(KEY, "", 1, reordered) == record_hash(KEY, "", 1, as_text)
+    assert _canonical(1, as_object).endswith(',"{\\"a\\": [2, 3], \\"b\\": 1}"]')
+    assert _canonical(1, record(1, details=None)).endswith(',"{}"]')
+
+
+def test_normalised_records_keep_details_in_key_order(tmp_path):
+    with Store(tmp_path / "n.duckdb") as store:
+        rows = append(store, KEY, [record(1, details={"z": 1, "a": 2})])
+    assert rows[0]["details"] == '{"a": 2, "z": 1}'
+    assert rows[0]["ts"] == dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
+
+
+def test_an_absent_field_is_missing_like_an_empty_one(tmp_path):
+    absent = record(1)
+    del absent["actor"], absent["role"]
+    with Store(tmp_path / "m.duckdb") as store, pytest.raises(DataError) as caught:
+        append(store, KEY, [absent])
+    assert str(caught.value) == "record: missing actor, role"
+
+
+def test_a_binary_log_is_named_as_a_jsonl_file(tmp_path):
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(b'{"a": 1}\x00\n')
+    with pytest.raises(DataError) as caught:
+        read_jsonl(path)
+    assert str(caught.value) == f"{path}: binary data (a NUL byte at 8), not a text JSONL file"
+    with pytest.raises(DataError) as caught:
+        read_jsonl(tmp_path / "none.jsonl")
+    assert str(caught.value) == f"{tmp_path / 'none.jsonl'}: JSONL file not found"

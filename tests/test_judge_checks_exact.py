@@ -55,6 +55,8 @@ BURSTY = np.where(np.arange(960) % 96 < 8, RNG.poisson(40, 960), RNG.poisson(2, 
 EC_BURST = RNG.poisson(8, 96).astype(float)
 SMALL_B = ar1(960, 6, sd=0.1)
 SMALL_UP = ar1(96, 7, sd=0.1, level=100.5)
+SMALL_PEAK = ar1(96, 7, sd=0.1, level=100.0)
+SMALL_PEAK[40] = 140.0
 ZERO_B = np.tile([-1.0, 1.0], 200)
 FLAT_B = np.full(400, 5.0)
 EQUAL_B = 5 + np.tile([-1.0, 1.0], 200)
@@ -224,6 +226,9 @@ GOLDEN = {
         {'name': 'level', 'status': 'ok', 'text': 'median 0% below before (99.96 vs 100; p=0.025), within what is allowed or not significant; comparable baseline periods (10 of 96 points) varied by at most 0%', 'effect': 0.9996064917519956, 'baseline': 100.00055424359577, 'candidate': 99.9612032006959, 'p_value': 0.0248061527444838, 'n_eff_baseline': 10, 'n_eff_candidate': 1, 'variation': 0.0003138438761307827, 'extra': {'block_points': 96, 'df': 9.0, 'se': 0.017358819699826642}}),
     'exc_small_scale_short': (lambda: C.excursion_check(SMALL_B[:200], SMALL_SPIKE, rule('increase'), 0.01, float(np.median(SMALL_B[:200])), scale(SMALL_B[:200]), 'than before'),
         {'name': 'excursion', 'status': 'ok', 'text': "no run of 1-16 points beyond the baseline's own excursions", 'effect': None, 'baseline': None, 'candidate': None, 'p_value': None, 'n_eff_baseline': 4, 'n_eff_candidate': 1, 'variation': None, 'extra': {}}),
+    # a scale below 1 is a real scale, not the zero-scale fallback (which would give z in the hundreds of thousands)
+    'exc_small_scale_spike': (lambda: C.excursion_check(SMALL_B, SMALL_PEAK, rule('increase'), 0.01, float(np.median(SMALL_B)), scale(SMALL_B), 'than before'),
+        {'name': 'excursion', 'status': 'high', 'text': 'a run of 1 point reached 140, above anything in 10 comparable baseline periods (most extreme 100.4; level 100)', 'effect': 1.400023399475782, 'baseline': 100.36456285886757, 'candidate': 140.0, 'p_value': None, 'n_eff_baseline': 10, 'n_eff_candidate': 1, 'variation': None, 'extra': {'window_points': 1, 'scan_z': 330.19913817594454, 'threshold_z': 4.5346939405376725}}),
     'exc_spike_allowed155': (lambda: C.excursion_check(B, SPIKE, rule('increase', allowed_increase=1.55), 0.01, float(np.median(B)), scale(B), 'than before'),
         {'name': 'excursion', 'status': 'ok', 'text': "no run of 1-16 points beyond the baseline's own excursions", 'effect': None, 'baseline': None, 'candidate': None, 'p_value': None, 'n_eff_baseline': 10, 'n_eff_candidate': 1, 'variation': None, 'extra': {}}),
 }

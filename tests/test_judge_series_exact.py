@@ -234,3 +234,80 @@ def test_cells_average_several_points():
 def test_lag1_edges_by_hand():
     assert S.lag1(np.array([1.0, 2.0, 4.0])) == pytest.approx(-1 / 42)  # three values are enough
     assert S.lag1(np.array([0.1, 0.3, 0.2, 0.4])) == pytest.approx(-0.35)  # a tiny variance still counts
+
+
+def _three_days(partial_day=None, gap_day=None, slope=0.0):
+    t, x = [], []
+    for day, value in enumerate((10.0, 20.0, 30.0, 30.0)):
+        if day == gap_day or day == 3 and gap_day is None:
+            continue
+        for hour in range(24):
+            if day == partial_day and hour >= 12:
+                continue
+            t.append(MONDAY + day * D + hour * H)
+            x.append(value + slope * hour)
+    return np.array(t, np.int64), np.array(x)
+
+
+def test_cycle_errors_with_a_half_day_and_a_missing_day():
+    """Day levels are the means of the hours seen: 10, 20 (half a day), 30. "none" predicts each day
+    by the median of the other days' levels: |10-25|, |20-20|, |30-15| -> the median error is 15."""
+    assert S._cv_errors(*_three_days(partial_day=1), weekly=False) == {"none": 15.0, "daily": 15.0}
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a day without data has no level: NaN, and no warning
+        assert S._cv_errors(*_three_days(gap_day=2, slope=1.0), weekly=False) == {"none": 10.5, "daily": 15.0}
+
+
+def test_a_model_with_no_out_of_sample_cell_has_an_infinite_error():
+    t = np.array([MONDAY + h * H for h in range(12)] + [MONDAY + D + h * H for h in range(12, 24)], np.int64)
+    errors = S._cv_errors(t, np.arange(24.0), weekly=False)
+    assert errors["daily"] == math.inf and errors["none"] == 12.0
+
+
+def test_ratio_only_when_every_profile_value_level_and_value_is_positive():
+    tb, xb = hourly(14, seed=1)
+    tc, xc = hourly(1, start=int(tb[-1]) + H, seed=9)
+    assert S.adjust(tb, xb, tc, xc).mode == "ratio"
+    negative = xc.copy()
+    negative[5] = -5.0  # a candidate value below zero: offsets
+    assert (S.adjust(tb, xb, tc, negative).cycle, S.adjust(tb, xb, tc, negative).mode) == ("daily", "offset")
+    below = xb.copy()
+    below[3] = -1.0
+    assert S.adjust(tb, below, tc, xc).mode == "offset"
+    # an idle night hour: a zero in the baseline's profile, none in the candidate's hours
+    idle = np.where((tb // H) % 24 == 3, 0.0, xb)
+    day = ((tc // H) % 24 >= 8) & ((tc // H) % 24 < 12)
+    a = S.adjust(tb, idle, tc[day], xc[day])
+    assert (a.cycle, a.mode) == ("daily", "offset") and np.isfinite(a.base).all()
+
+
+def test_a_zero_level_offsets_even_when_the_profile_is_positive():
+    """5-minute points, each hour 7 zeros and 5 values rising with the hour: every hourly mean is
+    positive, the median point (the level) is 0; a ratio around 0 would erase the data."""
+    t = MONDAY + np.arange(4 * 24 * 12, dtype=np.int64) * 300
+    x = np.where((t // 300) % 12 < 7, 0.0, 24.0 + 10.0 * ((t // H) % 24))
+    a = S.adjust(t, x, t[-48:] + 4 * D, x[-48:])
+    assert (a.level, a.cycle, a.mode) == (0.0, "daily", "offset")
+    # offset: level + value - the hour's profile; the first candidate point is a 0 at 20:00 (mean 5 x 224 / 12)
+    assert a.cand[0] == pytest.approx(-5 * 224 / 12) and a.cand[7] == pytest.approx(224 - 5 * 224 / 12)
+
+
+def _ar1(n, phi, seed):
+    e = np.random.default_rng(seed).normal(size=n)
+    x = np.empty(n)
+    x[0] = e[0]
+    for i in range(1, n):
+        x[i] = phi * x[i - 1] + e[i]
+    return x
+
+
+@pytest.mark.parametrize("n, phi, n_cand, seed, expected", [
+    (513, 0.0, 400, 3, 2),      # at most 512 blocks to start with: 513 points start at blocks of 2
+    (318, 0.99, 212, 116, 16),  # the significance bound uses the whole number of blocks
+    (93, 0.99, 68, 67, 8),      # fewer than 12 blocks left: stop, however long the candidate
+    (96, 0.9, 173, 18, 16),     # exactly 12 blocks left: go on
+])
+def test_block_length_boundaries(n, phi, n_cand, seed, expected):
+    assert S.choose_block(_ar1(n, phi, seed), n_cand) == expected

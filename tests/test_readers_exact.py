@@ -67,3 +67,44 @@ def test_read_csv_messages_and_rows(tmp_path):
     path.write_text("n,k\n" + "9" * 34 + "x" * 6 + ",a\n")  # 40: shown whole
     with pytest.raises(DataError, match=rf"^{path}:2: n\(={'9' * 34}xxxxxx\): must be a finite number$"):
         read_csv(path, {"n": "number", "k": "text"})
+
+
+def test_what_the_file_is_named_in_its_errors(tmp_path):
+    from upgradesim.readers import decode_text
+
+    path = tmp_path / "x.bin"
+    path.write_bytes(b"ab\x00c")
+    with pytest.raises(DataError) as caught:
+        read_text(path, what="plan")
+    assert str(caught.value) == f"{path}: binary data (a NUL byte at 2), not a text plan"
+    with pytest.raises(DataError) as caught:
+        decode_text("y", b"\x00")
+    assert str(caught.value) == "y: binary data (a NUL byte at 0), not a text file"
+    assert decode_text("y", "é".encode("utf-16")) == "é" and decode_text("y", b"\xef\xbb\xbfhi") == "hi"
+
+
+def test_exact_messages_of_rows_and_lines():
+    with pytest.raises(DataError) as caught:
+        csv_records("t.csv", "a,b\n1,2\n\n1,2,3\n")
+    assert str(caught.value) == "t.csv:4: 3 cells, the header has 2"
+    with pytest.raises(DataError) as caught:
+        list(json_lines("l.jsonl", '{"a": 1}\n{"a": }\n'))
+    assert str(caught.value) == "l.jsonl:2: not JSON: Expecting value"
+    # a blank line anywhere is skipped, and the lines after it are read
+    assert list(json_lines("l.jsonl", '{"a": 1}\n\n   \n{"a": 2}\n')) == [(1, {"a": 1}), (4, {"a": 2})]
+
+
+def test_every_bad_row_is_named_after_a_short_one(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("name,size\na\nb,x\nc,3\n")
+    with pytest.raises(DataError) as caught:
+        read_csv(path, {"name": "text", "size": "number"})
+    assert str(caught.value) == f"{path}:2: 1 cells, the header has 2\n{path}:3: size(=x): must be a finite number"
+
+
+def test_a_declared_optional_column_absent_from_the_file_is_missing(tmp_path):
+    path = tmp_path / "o.csv"
+    path.write_text("name\na\nb\n")
+    frame = read_csv(path, {"name": "text", "size": "number", "ok": "bool"})
+    assert frame["name"].tolist() == ["a", "b"]
+    assert frame["size"].isna().all() and frame["ok"].isna().all() and list(frame.columns) == ["name", "size", "ok"]

@@ -424,3 +424,24 @@ def test_workflow_lists_join_every_component():
     # a warning after a blocker of the same component does not lower it; an info never raises one
     later = [{"area": "security", "severity": s, "component": "a"} for s in ("blocker", "warning", "info")]
     assert checks.check_workflows(make_plan(edit), later)[1][0]["blocked_by"] == "a"
+
+
+def test_two_blockers_are_joined_like_the_warnings():
+    def edit(d):
+        d["components"] = [{"name": n, "tier": "app", "product": "p", "version": "1"} for n in "abc"]
+        d["workflows"] = [{"name": "w", "criticality": "low", "components": ["a", "b", "c"]}]
+    found = [{"area": "security", "severity": "blocker", "component": c} for c in "ac"]
+    findings, rows = checks.check_workflows(make_plan(edit), found)
+    assert rows[0]["blocked_by"] == "a, c" and rows[0]["needs"] == "standard testing"
+    assert [(f["severity"], f["message"]) for f in findings] == [
+        ("warning", "low workflow w touches components with blockers: a, c")]
+
+
+def test_no_window_in_the_horizon_leaves_the_batch_load_unknown():
+    def edit(d):
+        d["calendar"]["one_off_windows"] = [{"start": "2028-01-01T00:00:00", "end": "2028-01-02T00:00:00"}]
+        d["chosen_strategy"] = "one-by-one"
+    plan = make_plan(edit)
+    assert checks._window_demand(plan, plan.regions[0]) is None
+    findings, rows = checks.check_capacity(plan)
+    assert all(math.isnan(r["utilisation_during_batch"]) for r in rows) and findings == []

@@ -110,7 +110,7 @@ def _welch(mb: np.ndarray, mc: np.ndarray, point_scale: float, size: int) -> tup
 
 
 def _block_test(name, b, c, rule, alpha, stat, min_block, scale, what, unit_text, block=None) -> Check:
-    size = max(block or choose_block(b, len(c), stat), min_block)
+    size = max(block or choose_block(b, len(c)), min_block)  # the level's block length, as tail_check says
     if len(c) < min_block:
         return Check(name, "inconclusive",
                      f"{what}: {len(c)} candidate points, at least {min_block} needed", n_eff_candidate=0)

@@ -24,7 +24,7 @@ TLS_ORDER = ("1.0", "1.1", "1.2", "1.3")
 _RULE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9_.\-]*)\s*(.*?)\s*$")
 
 
-def _finding(area, severity, component, message, evidence="", recommendation=""):
+def _finding(area, severity, component, message, evidence, recommendation):
     return {"area": area, "severity": severity, "component": component, "message": message,
             "evidence": evidence, "recommendation": recommendation}
 
@@ -38,10 +38,9 @@ def upgrade_order(graph: nx.DiGraph, names: set[str]) -> tuple[list[str], list[l
     """Components to upgrade, dependencies first; and any dependency cycles among them, named."""
     sub = graph.subgraph(names).copy()
     sub.remove_edges_from(list(nx.selfloop_edges(sub)))  # depending on itself orders nothing
-    cycles = [c for c in nx.simple_cycles(sub) if len(c) > 1]
-    if cycles:
-        for cycle in cycles:
-            sub.remove_edges_from(zip(cycle, cycle[1:] + cycle[:1], strict=True))
+    cycles = list(nx.simple_cycles(sub))  # each of two or more components: the self-loops are gone
+    for cycle in cycles:
+        sub.remove_edges_from(nx.utils.pairwise(cycle, cyclic=True))
     order = list(reversed(list(nx.lexicographical_topological_sort(sub))))
     return order, cycles
 
@@ -59,7 +58,7 @@ def check_dependencies(plan: Plan, graph: nx.DiGraph) -> list[dict]:
         product, constraint = match.group(1), match.group(2)
         for comp in by_product.get(product, []):
             now = satisfies(comp.version, constraint)
-            after = satisfies(comp.target_version, constraint) if comp.target_version else None
+            after = satisfies(comp.target_version, constraint)  # None without a target
             blocked = sorted(nx.ancestors(graph, comp.name))
             what = f"blocks {', '.join(blocked)}" if blocked else "blocks nothing else"
             if now is None:
@@ -89,7 +88,7 @@ def check_dependencies(plan: Plan, graph: nx.DiGraph) -> list[dict]:
             continue
         dep = graph.nodes[b]
         now = satisfies(dep["version"], constraint)
-        after = satisfies(dep["target"], constraint) if dep["target"] else None
+        after = satisfies(dep["target"], constraint)  # None without a target
         if now is None:
             findings.append(_finding("dependency", "warning", a,
                                      f"{a} needs {b} {constraint} but {b}'s version {dep['version']!r} cannot be read",
@@ -113,7 +112,7 @@ def lifecycle_of(comp, lifecycle: Lifecycle):
     if cycles is None:
         return product, None, None
     name = cycle_of(comp.version, list(cycles))
-    return product, name, cycles.get(name) if name else None
+    return product, name, cycles.get(name)  # None when no cycle matched
 
 
 def check_lifecycle(plan: Plan, lifecycle: Lifecycle, as_of: dt.date) -> tuple[list[dict], list[dict]]:
