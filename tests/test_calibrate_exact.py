@@ -143,3 +143,105 @@ def test_loo_needs_three_changes_and_a_usable_fold():
     tiny = pd.DataFrame([_record(c, "app", "ok", 10) for c in "XYZ"])
     with pytest.raises(DataError, match="no tier had enough attempts in the other changes"):
         loo_check(tiny)
+
+
+def _one_fold(failed_in_training: int, c_durations, c_failed):
+    """A and B (six attempts, 10..15 min) predict C; C and either of A, B hold too few to predict
+    from at min_attempts=6, so exactly one fold counts."""
+    rows = [_record("A" if i < 3 else "B", "app", "failed" if i < failed_in_training else "ok", d)
+            for i, d in enumerate([10, 11, 12, 13, 14, 15])]
+    rows += [_record("C", "app", "failed" if i < c_failed else "ok", d) for i, d in enumerate(c_durations)]
+    return loo_check(pd.DataFrame(rows), min_attempts=6)
+
+
+def test_one_fold_duration_intervals_use_n_minus_one_degrees_of_freedom():
+    """log durations 10..15: m = 2.5162, s = 0.15158, n = 6; the 95% half width is
+    t(0.975, 5) * s * sqrt(1 + 1/6) = 0.4209 (0.3872 with 7 degrees of freedom, 0.4546 with 4).
+    18.5 min lies 0.4016 from m (inside), 19.2 min 0.4387 (outside); at 80% (0.2375) both outside."""
+    logs = np.log([10, 11, 12, 13, 14, 15])
+    half = stats.t.ppf(0.975, 5) * logs.std(ddof=1) * math.sqrt(1 + 1 / 6)
+    assert half == pytest.approx(0.42087, abs=1e-5)
+    assert abs(math.log(18.5) - logs.mean()) < half < abs(math.log(19.2) - logs.mean())
+    result = _one_fold(0, [18.5, 19.2], 0)
+    assert (result["changes"], result["attempts"], result["change_tiers"]) == (3, 2, 1)
+    assert result["coverage"] == {"duration 80%": 0.0, "duration 95%": 0.5, "failures 80%": 1.0, "failures 95%": 1.0}
+
+
+def test_one_fold_failure_intervals_are_central_and_inclusive():
+    """Failures of 2 trials against Beta(1 + f, 7 - f): with f = 0, Beta(1, 7) puts 2 failures at the
+    95% interval's upper end (inside) and above the 80% one; with f = 5, Beta(6, 2) puts 0 failures
+    below the 80% interval and at the 95% one's lower end."""
+    low_risk = stats.betabinom(2, 1, 7)
+    assert (low_risk.ppf(0.025), low_risk.ppf(0.975), low_risk.ppf(0.9)) == (0.0, 2.0, 1.0)
+    assert _one_fold(0, [12, 12], 2)["coverage"]["failures 95%"] == 1.0
+    assert _one_fold(0, [12, 12], 2)["coverage"]["failures 80%"] == 0.0
+    high_risk = stats.betabinom(2, 6, 2)
+    assert (high_risk.ppf(0.1), high_risk.ppf(0.025)) == (1.0, 0.0)
+    assert _one_fold(5, [12, 12], 0)["coverage"] | {} == {"duration 80%": 1.0, "duration 95%": 1.0,
+                                                          "failures 80%": 0.0, "failures 95%": 1.0}
+
+
+def test_a_first_unusable_tier_does_not_hide_the_next():
+    """Change D also upgrades an "a-cache" tier never seen elsewhere: it is passed over, app still counts."""
+    history = pd.concat([_loo_history(), pd.DataFrame([_record("D", "a-cache", "ok", 3)])], ignore_index=True)
+    result = loo_check(history)
+    assert (result["attempts"], result["change_tiers"]) == (22, 5)
+
+
+def test_parsing_refusals_and_leniencies_word_for_word():
+    def attempts(*rows):
+        return node_attempts(pd.DataFrame(list(rows)))
+
+    with pytest.raises(DataError) as caught:
+        attempts(_record("C", "app", "maybe", 5))
+    assert str(caught.value) == ("node_upgrade outcome(='maybe') must be one of done, error, failed, ok, "
+                                 "rolled_back, succeeded, success")
+    with pytest.raises(DataError) as caught:
+        attempts(_record("C", "app", "ok", 0))
+    assert str(caught.value) == "node_upgrade of change C: duration_min(=0) must be a positive number of minutes"
+    assert attempts(_record("C", "app", "ok", 0.5)).duration.tolist() == [0.5]  # under a minute is fine
+    with pytest.raises(DataError) as caught:
+        attempts(_record("C", "app", "ok", 5, node="n1", ts="t1"), _record("C", "app", "failed", 5, node="n1", ts="t1"))
+    assert str(caught.value) == ("node_upgrade of node n1 in change C: the same attempt is recorded both as succeeded "
+                                 "and as failed")
+    lenient = attempts(_record("C", "app", "ok", 5, detect="n/a"), _record("C", "app", "ok", raw="[1, 2]"),
+                       _record("C", "app", "ok", raw="7"))
+    assert lenient.detect.isna().all() and len(lenient) == 1 and lenient.attrs["skipped"] == 2
+
+
+def test_fit_and_overlay_details():
+    def fit(durations, min_attempts=5, detect=None):
+        return fit_tiers(pd.DataFrame([_record("C", "app", "ok", d, detect) for d in durations]),
+                         min_attempts=min_attempts)
+    two = fit([10, 20], min_attempts=2).iloc[0]
+    sigma = np.log([10, 20]).std(ddof=1)
+    assert two.p95_min == pytest.approx(math.sqrt(200) * math.exp(Z95 * sigma))  # two durations have a spread
+    assert fit([0.5, 0.5, 0.5, 0.5, 0.5]).iloc[0].median_min == pytest.approx(0.5)  # sub-minute durations count
+    assert math.isnan(fit([5] * 5).iloc[0].detect_mean_min)
+    with pytest.raises(DataError) as caught:
+        fit_tiers(pd.DataFrame([_record("C", "app", "ok", 5), _record("C", "db", "ok", 5), _record("C", "db", "ok", 6)]))
+    assert str(caught.value) == ("no tier has at least min_attempts(=5) attempts with a duration to calibrate from "
+                                 "(found app 1, db 2)")
+    text = overlay_yaml(fit([12.345678, 12.345678, 12.345678, 13.0, 14.0], detect=3.14159), "s")
+    line = [x for x in text.splitlines() if x.startswith("  app:")][0]
+    assert line.startswith("  app: {upgrade_min: {dist: lognormal, median: 12.792, p95: 14.007, n: 5}")
+    assert line.endswith("detect_min: 3.14}")
+
+
+def test_a_spread_of_exactly_a_tenth_of_a_percent_is_fixed():
+    row = fit_tiers(pd.DataFrame([_record("C", "app", "ok", d) for d in [100, 100, 100, 100, 101]]))
+    row.loc[0, "median_min"] = 1000.0
+    row.loc[0, "p95_min"] = 1000.0 * 1.001
+    assert "upgrade_min: 1000.0," in overlay_yaml(row, "s")
+
+
+def test_loo_defaults_and_messages():
+    import inspect
+
+    params = inspect.signature(loo_check).parameters
+    assert (params["min_attempts"].default, params["levels"].default) == (5, (0.8, 0.95))
+    tiny = pd.DataFrame([_record(c, "app", "ok", 10) for c in "XYZ"])
+    with pytest.raises(DataError) as caught:
+        loo_check(tiny)
+    assert str(caught.value) == ("calibrate --check: no tier had enough attempts in the other changes to predict "
+                                 "from")

@@ -58,7 +58,7 @@ def node_attempts(audit: pd.DataFrame) -> pd.DataFrame:
     # the same attempt recorded twice with opposite outcomes cannot both be true
     keyed = frame.dropna(subset=["node"]).copy()
     if not keyed.empty:
-        clash = keyed.groupby(["change_id", "node", "ts"], dropna=False)["failed"].nunique()
+        clash = keyed.groupby(["change_id", "node", "ts"])["failed"].nunique()  # none of the three is missing
         clash = clash[clash > 1]
         if not clash.empty:
             change, node = clash.index[0][:2]
@@ -90,8 +90,7 @@ def _fit(frame: pd.DataFrame, min_attempts: int) -> pd.DataFrame:
     """:func:`fit_tiers` on node attempts already parsed (:func:`node_attempts`)."""
     rows = []
     for tier, g in frame.groupby("tier"):
-        durations = g["duration"].dropna()
-        durations = durations[durations > 0].to_numpy()
+        durations = g["duration"].dropna().to_numpy()  # each positive (node_attempts refuses others)
         n = len(g)
         if len(durations) < min_attempts:
             rows.append({"tier": tier, "attempts": n, "changes": g["change_id"].nunique(), "usable": False})
@@ -107,7 +106,7 @@ def _fit(frame: pd.DataFrame, min_attempts: int) -> pd.DataFrame:
                      "failure_prob": a / (a + b), "failure_alpha": a, "failure_beta": b,
                      "failure_low": float(stats.beta.ppf(0.025, a, b)),
                      "failure_high": float(stats.beta.ppf(0.975, a, b)),
-                     "detect_mean_min": float(detect.mean()) if len(detect) else np.nan})
+                     "detect_mean_min": float(detect.mean())})  # NaN when no attempt gave one
     return pd.DataFrame(rows)
 
 
@@ -167,8 +166,7 @@ def loo_check(audit: pd.DataFrame, *, min_attempts: int = 5, levels=(0.8, 0.95))
             # the fit's own log-scale mean and spread (median = e^m, p95 = e^(m + Z95 s))
             n = int(f["n_durations"])
             m, s = math.log(f["median_min"]), math.log(f["p95_min"] / f["median_min"]) / Z95
-            durations = g["duration"].dropna()
-            observed = np.log(durations[durations > 0].to_numpy())
+            observed = np.log(g["duration"].dropna().to_numpy())
             for q in levels:
                 half = stats.t.ppf(0.5 + q / 2, n - 1) * s * math.sqrt(1 + 1 / n)
                 inside[("duration", q)] += int(np.sum(np.abs(observed - m) <= half))
