@@ -75,25 +75,52 @@ def test_one_worker_runs_one_task_here_and_two_workers_a_pool_of_two(loud, pools
     pd.testing.assert_frame_equal(three.replications, simulate(make_plan(), "bang", replications=60, seed=3).replications)
 
 
-def test_a_dask_cluster_cuts_tasks_by_its_threads_and_gives_the_same_frames(loud, capsys):
-    distributed = pytest.importorskip("distributed")
+def _on_a_dask_cluster(workers: int, threads: int, asked_workers: int):
+    """compare() on an in-process Dask cluster, run in a fresh (spawned) process: a cluster's event
+    loop does not survive a fork, and a mutation tester forks after the tests ran once. Returns the
+    frames and the progress lines."""
+    import contextlib
+    import io
+    import os
+
+    import distributed
+
+    os.environ["CI"] = "true"
+    runner._Lines.QUIET_S = 0.0
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), distributed.LocalCluster(
+            n_workers=workers, threads_per_worker=threads, processes=False, dashboard_address=None) as cluster:
+        result = compare(metered(), ["one-by-one", "bang"], replications=30, seed=5, keep_events=2,
+                         workers=asked_workers, scheduler=cluster.scheduler_address, demand={"eu": [40.0] * 168})
+    lines = [line for line in err.getvalue().splitlines() if line.startswith("upgradesim: simulated")]
+    return result.replications, result.events, result.summary, lines
+
+
+def test_a_dask_cluster_cuts_tasks_by_its_threads_and_gives_the_same_frames():
+    import multiprocessing
+
+    pytest.importorskip("distributed")
     local = compare(metered(), ["one-by-one", "bang"], replications=30, seed=5, keep_events=2,
-                    demand={"eu": [40.0] * 168})
-    capsys.readouterr()
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
-        # workers=2 would make two tasks here; the cluster's one thread makes them max(1, min(8, 30 // 25)) = 1
-        one = compare(metered(), ["one-by-one", "bang"], replications=30, seed=5, keep_events=2, workers=2,
-                      scheduler=cluster.scheduler_address, demand={"eu": [40.0] * 168})
-    assert progress_lines(capsys) == ["upgradesim: simulated 1/1 replication batches (100%)"]
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
-        four = compare(metered(), ["one-by-one", "bang"], replications=30, seed=5, keep_events=2,
-                       scheduler=cluster.scheduler_address, demand={"eu": [40.0] * 168})
-    assert progress_lines(capsys)[-1] == "upgradesim: simulated 4/4 replication batches (100%)"
-    for result in (one, four):
-        pd.testing.assert_frame_equal(result.replications, local.replications)
-        pd.testing.assert_frame_equal(result.events, local.events)
-        pd.testing.assert_frame_equal(result.summary, local.summary)
+                    demand={"eu": [40.0] * 168}, progress=False)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as fresh:
+        # workers=2 would make two tasks here; the cluster's one thread makes max(1, min(8, 30 // 25)) = 1
+        one = fresh.submit(_on_a_dask_cluster, 1, 1, 2).result(timeout=120)
+        four = fresh.submit(_on_a_dask_cluster, 2, 2, 1).result(timeout=120)
+    assert one[3] == ["upgradesim: simulated 1/1 replication batches (100%)"]
+    assert four[3][-1] == "upgradesim: simulated 4/4 replication batches (100%)"
+    for frames in (one, four):
+        pd.testing.assert_frame_equal(frames[0], local.replications)
+        pd.testing.assert_frame_equal(frames[1], local.events)
+        pd.testing.assert_frame_equal(frames[2], local.summary)
     assert (local.replications.query("strategy == 'bang'").unserved_requests == 40.0 * 60 * 30).all()
+
+
+def test_the_defaults_at_work(pools):
+    """1000 replications, seed 0, in this process, the first three replications' events."""
+    for result in (simulate(make_plan(), "bang", progress=False), compare(make_plan(), ["bang"], progress=False)):
+        assert len(result.replications) == 1000 and result.meta["seed"] == 0 and result.meta["replications"] == 1000
+        assert sorted(set(result.events.replication)) == [0, 1, 2]
+    assert pools == []
 
 
 @pytest.mark.parametrize("workers", [1, 2])
