@@ -78,7 +78,7 @@ def test_one_worker_runs_one_task_here_and_two_workers_a_pool_of_two(loud, pools
 def _on_a_dask_cluster(workers: int, threads: int, asked_workers: int):
     """compare() on an in-process Dask cluster, run in a fresh (spawned) process: a cluster's event
     loop does not survive a fork, and a mutation tester forks after the tests ran once. Returns the
-    frames and the progress lines."""
+    frames, the progress lines and whether the user's default client stayed the default."""
     import contextlib
     import io
     import os
@@ -89,11 +89,13 @@ def _on_a_dask_cluster(workers: int, threads: int, asked_workers: int):
     runner._Lines.QUIET_S = 0.0
     err = io.StringIO()
     with contextlib.redirect_stderr(err), distributed.LocalCluster(
-            n_workers=workers, threads_per_worker=threads, processes=False, dashboard_address=None) as cluster:
+            n_workers=workers, threads_per_worker=threads, processes=False, dashboard_address=None) as cluster, \
+            distributed.Client(cluster.scheduler_address) as mine:  # the user's own default client (a notebook's)
         result = compare(metered(), ["one-by-one", "bang"], replications=30, seed=5, keep_events=2,
                          workers=asked_workers, scheduler=cluster.scheduler_address, demand={"eu": [40.0] * 168})
+        kept = distributed.default_client() is mine  # ours neither replaced it nor, closing, removed it
     lines = [line for line in err.getvalue().splitlines() if line.startswith("upgradesim: simulated")]
-    return result.replications, result.events, result.summary, lines
+    return result.replications, result.events, result.summary, lines, kept
 
 
 def test_a_dask_cluster_cuts_tasks_by_its_threads_and_gives_the_same_frames():
@@ -106,7 +108,7 @@ def test_a_dask_cluster_cuts_tasks_by_its_threads_and_gives_the_same_frames():
         # workers=2 would make two tasks here; the cluster's one thread makes max(1, min(8, 30 // 25)) = 1
         one = fresh.submit(_on_a_dask_cluster, 1, 1, 2).result(timeout=120)
         four = fresh.submit(_on_a_dask_cluster, 2, 2, 1).result(timeout=120)
-    assert one[3] == ["upgradesim: simulated 1/1 replication batches (100%)"]
+    assert one[3] == ["upgradesim: simulated 1/1 replication batches (100%)"] and one[4] and four[4]
     assert four[3][-1] == "upgradesim: simulated 4/4 replication batches (100%)"
     for frames in (one, four):
         pd.testing.assert_frame_equal(frames[0], local.replications)
