@@ -40,3 +40,102 @@ def test_a_lone_failed_node_is_rolled_back_without_stopping_the_rollout():
     assert log[:5] == [("eu", "batch_start", 0.0), ("eu/db/001", "upgrade_start", 0.0),
                        ("eu/db/001", "upgrade_failed", 20.0), ("eu/db/001", "failure_detected", 25.0),
                        ("eu/db/001", "node_rolled_back", 34.0)]
+
+
+def _capacity(events, region):
+    return [e[4] for e in events if e[1] == "capacity" and e[0] == region]
+
+
+def test_other_tiers_exactly_at_the_peak_breach():
+    """A db of 30 rps for a flat 30 rps: a queue at 100% breaches, so the region is never 'safe':
+    while the app nodes upgrade one by one (30 min) every minute breaches; the db's own 20 minutes
+    out are downtime."""
+    def edit(d):
+        d["regions"][0]["traffic"] = {"hourly_rps": [30] * 24}
+        d["tiers"]["db"]["capacity_rps"] = 30
+        d["rollback"]["failed_nodes_per_batch"] = None
+    record, _, _ = run(edit)
+    assert (record["sla_breach_min"], record["duration_min"], record["downtime_min"]) == (30.0, 50.0, 20.0)
+
+
+def test_a_region_without_the_bottleneck_tier_has_no_servers():
+    def edit(d):
+        d["regions"].append({"name": "us", "tz": "UTC", "nodes": {"db": 1}, "traffic": {"hourly_rps": [10] * 24}})
+    _, _, events = run(edit)
+    assert _capacity(events, "us")[:2] == ["servers=0 other=1000.0 down=0 err=0.0", "servers=0 other=0.0 down=1 err=0.0"]
+
+
+def test_new_version_nodes_of_other_tiers_count_at_the_overhead_factor():
+    """+25% CPU: an upgraded db node serves 1000 / 1.25 = 800 rps; an upgraded app node 4 of its 5 servers."""
+    def edit(d):
+        d["release"]["overheads"] = {"cpu_pct": 25}
+    _, _, events = run(edit)
+    assert _capacity(events, "eu")[2:4] == ["servers=15 other=800.0 down=0 err=0.0", "servers=10 other=800.0 down=0 err=0.0"]
+
+
+def test_no_demand_no_error_rate():
+    def edit(d):
+        d["regions"][0]["traffic"] = {"hourly_rps": [0] * 24}
+        d["tiers"]["app"]["failure_prob"] = 1.0
+        d["rollback"] = {"failed_nodes_per_batch": None, "error_rate_pct": None, "sla_breach_min": None,
+                         "window_overrun_min": None}
+    record, _, _ = run(edit)
+    assert record["max_error_rate_pct"] == 0.0
+
+
+def test_a_down_region_is_left_out_of_the_fleet_error_rate_and_the_others_still_count():
+    """At minute 10 "a-eu" is down (its only db node upgrading) and one us web node of four fails:
+    the fleet rate is us's own 25%, not 0 (the down region is skipped, not the end of the sum)."""
+    def edit(d):
+        d["components"].append({"name": "web", "tier": "web", "product": "shop", "version": "1"})
+        d["tiers"]["web"] = {"capacity_rps": 100, "upgrade_min": 10, "detect_min": 5, "rollback_min": 7,
+                             "failure_prob": 1.0}
+        d["regions"][0]["name"] = "a-eu"
+        d["regions"].append({"name": "us", "tz": "UTC", "nodes": {"web": 4}, "traffic": {"hourly_rps": [10] * 24}})
+        d["rollback"] = {"failed_nodes_per_batch": None, "error_rate_pct": None, "sla_breach_min": None,
+                         "window_overrun_min": None}
+    record, log, _ = run(edit)
+    assert record["max_error_rate_pct"] == 25.0
+    assert log[3:5] == [("us/web/001", "upgrade_start", 0.0), ("us/web/001", "upgrade_failed", 10.0)]
+
+
+def test_a_failure_past_the_demand_table_uses_its_last_hour():
+    """Demand is tabled for the horizon plus three weeks (528 hours here); a node failing at minute
+    40020 is weighed by the last hour's demand."""
+    def edit(d):
+        d["calendar"]["horizon_days"] = 1
+        d["regions"][0]["nodes"] = {"app": 2, "db": 1}
+        d["tiers"]["app"].update(upgrade_min=40000, failure_prob=1.0)
+        d["rollback"] = {"failed_nodes_per_batch": None, "error_rate_pct": None, "sla_breach_min": None,
+                         "window_overrun_min": None}
+    record, log, _ = run(edit)
+    assert record["max_error_rate_pct"] == 50.0 and ("eu/app/001", "upgrade_failed", 40020.0) in log
+
+
+def test_a_migration_may_start_within_the_first_minute():
+    def edit(d):
+        d["tiers"]["db"]["upgrade_min"] = 0.5
+        d["migration"] = {"rows": 6000, "rows_per_s": 100}
+    _, log, _ = run(edit)
+    assert [e for e in log if e[1].startswith("migration")] == [("eu", "migration_start", 0.5),
+                                                                  ("eu", "migration_done", 1.5)]
+
+
+def test_a_new_stack_migrates_offline_without_downtime():
+    """Blue-green: the new stack's schema migration (10 min, offline) blocks no one; the 5 minutes
+    of downtime are the cut-over's."""
+    def edit(d):
+        d["strategies"].append({"name": "bg", "kind": "blue_green"})
+        d["migration"] = {"rows": 60000, "rows_per_s": 100}
+    record, log, _ = run(edit, "bg")
+    assert (record["downtime_min"], record["duration_min"]) == (5.0, 35.0)
+    assert [e for e in log if e[1].startswith("migration")] == [("eu", "migration_start", 20.0),
+                                                                  ("eu", "migration_done", 30.0)]
+
+
+def test_a_blocking_phase_under_a_minute_still_blocks():
+    def edit(d):
+        d["migration"] = {"rows": 1, "rows_per_s": 1, "phases": [{"minutes": 10, "blocking": False},
+                                                                   {"minutes": 0.5, "blocking": True}]}
+    record, _, _ = run(edit)
+    assert (record["downtime_min"], record["duration_min"]) == (20.5, 60.5)

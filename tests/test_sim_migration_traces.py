@@ -154,3 +154,32 @@ def test_a_migration_failing_inside_its_phases(seed, where):
     blocking_run = min(work, 5) + max(0.0, work - 15)
     assert record["downtime_min"] == pytest.approx(20 + blocking_run + work + 9)
     assert record["migration_min"] == pytest.approx(2 * work) and record["rollback_reason"] == "migration_failed"
+
+
+def test_after_a_failed_offline_migration_the_region_serves_again_while_nodes_revert():
+    """Two db nodes: the failing offline run (to 40 + 10 x WHERE) and the 15-minute restore are
+    downtime; the two reverts that follow (9 min each) keep one db node serving."""
+    def edit(d):
+        d["regions"][0]["nodes"] = {"app": 3, "db": 2}
+        d["migration"] = {"rows": 60000, "rows_per_s": 100, "failure_prob": 1.0, "restore_min": 15,
+                          "transactional": False}
+    figures, events = run(edit)
+    failed = 40.0 + 10 * WHERE
+    assert figures["downtime_min"] == pytest.approx(10 * WHERE + 15)
+    assert figures["duration_min"] == pytest.approx(failed + 15 + 18) and figures["nodes_rolled_back"] == 2
+    assert [e[:3] for e in events[-4:]] == [("eu/db/001", "revert_start", pytest.approx(failed + 15)),
+                                            ("eu/db/001", "reverted", pytest.approx(failed + 24)),
+                                            ("eu/db/002", "revert_start", pytest.approx(failed + 24)),
+                                            ("eu/db/002", "reverted", pytest.approx(failed + 33))]
+
+
+def test_a_failed_transactional_migration_blocks_while_it_undoes_a_blocking_phase():
+    """Phases: 5 blocking, then 5 online; it fails at 10 x WHERE (in the online phase) and undoes as
+    long, blocking: downtime 5 + 10 x WHERE."""
+    def edit(d):
+        d["regions"][0]["nodes"] = {"app": 3, "db": 2}
+        d["migration"] = {"rows": 60000, "rows_per_s": 100, "failure_prob": 1.0, "transactional": True,
+                          "phases": [{"minutes": 5, "blocking": True}, {"minutes": 5, "blocking": False}]}
+    figures, _ = run(edit)
+    assert figures["downtime_min"] == pytest.approx(5 + 10 * WHERE)
+    assert figures["migration_min"] == pytest.approx(20 * WHERE)

@@ -76,9 +76,7 @@ class Accounting:
             reg.breach_min += prep.integrate(curve.breach_min, curve.breach_rate, t0, now)
         if curve.any_unserved:
             reg.unserved += prep.integrate(curve.unserved, curve.unserved_rate, t0, now)
-        limit = self.policy.sla_breach_min
-        if limit is not None and reg.breach_min > limit and not self.stopped:
-            self.trigger("sla_breach")
+        # the SLA-breach trigger is the alarm's alone (_arm_sla): it fires at the crossing itself
 
     def _curve(self, reg: Region):
         if reg.curve is None:
@@ -88,10 +86,12 @@ class Accounting:
     def _arm_sla(self, reg: Region) -> None:
         """After a change of ``reg`` (accounted up to now): schedule the moment its breach minutes
         would pass the trigger's limit if nothing else changes — during a bake, a keep-blue period,
-        a parallel run or a wait for a window as much as during a batch."""
+        a parallel run or a wait for a window as much as during a batch. Called only with a limit set.
+        The early return only saves work: an alarm re-checks the breach (and trigger() does nothing
+        once stopped or finished), and a region that is down or safe accrues no breach."""
         limit = self.policy.sla_breach_min
         reg.alarm += 1
-        if limit is None or self.stopped or self.finished or reg.is_down or reg.safe:
+        if self.stopped or self.finished or reg.is_down or reg.safe:
             return
         curve = self._curve(reg)
         if not curve.any_breach:
