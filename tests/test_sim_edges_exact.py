@@ -139,3 +139,26 @@ def test_a_blocking_phase_under_a_minute_still_blocks():
                                                                    {"minutes": 0.5, "blocking": True}]}
     record, _, _ = run(edit)
     assert (record["downtime_min"], record["duration_min"]) == (20.5, 60.5)
+
+
+def test_a_retry_after_a_failed_attempt_takes_the_node_out_again_and_succeeds():
+    """Seed 5 fails the db node's first attempt (of three) and not its second: out 0-20, erring
+    (serving) 20-25, out while it rolls back 25-34, out again for the retry 34-54, then on the new
+    version at the overhead factor (800 rps). A node that made it is no failed node: no rollback
+    at failed_nodes_per_batch=1."""
+    def edit(d):
+        d["tiers"]["db"].update(failure_prob=0.5, retries=2)
+        d["rollback"] = {"failed_nodes_per_batch": 1, "error_rate_pct": None, "sla_breach_min": None,
+                         "window_overrun_min": None}
+        d["release"]["overheads"] = {"cpu_pct": 25}
+    from upgradesim.sim import prepare, run_replication
+
+    from .simplans import make_plan
+
+    record, events = run_replication(prepare(make_plan(edit)), "one-by-one", 5, 0, keep_events=True)
+    assert [e[1:] for e in events[8:14]] == [
+        ("capacity", 34.0, "eu", "servers=15 other=1000.0 down=0 err=0.0"), ("node_rolled_back", 34.0, "eu", ""),
+        ("capacity", 34.0, "eu", "servers=15 other=0.0 down=1 err=0.0"), ("upgrade_start", 34.0, "eu", "2"),
+        ("capacity", 54.0, "eu", "servers=15 other=800.0 down=0 err=0.0"), ("upgrade_done", 54.0, "eu", "")]
+    assert {k: record[k] for k in ("downtime_min", "duration_min", "rolled_back", "nodes_failed", "completed")} == {
+        "downtime_min": 49.0, "duration_min": 84.0, "rolled_back": False, "nodes_failed": 1, "completed": True}
