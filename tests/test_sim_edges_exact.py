@@ -4,6 +4,8 @@ until detected and is downtime while it rolls back."""
 
 from __future__ import annotations
 
+import pytest
+
 from .test_sim_triggers_exact import run
 
 
@@ -162,3 +164,56 @@ def test_a_retry_after_a_failed_attempt_takes_the_node_out_again_and_succeeds():
         ("capacity", 54.0, "eu", "servers=15 other=800.0 down=0 err=0.0"), ("upgrade_done", 54.0, "eu", "")]
     assert {k: record[k] for k in ("downtime_min", "duration_min", "rolled_back", "nodes_failed", "completed")} == {
         "downtime_min": 49.0, "duration_min": 84.0, "rolled_back": False, "nodes_failed": 1, "completed": True}
+
+
+def test_tiers_upgraded_side_by_side_finish_in_groups_of_the_same_instant():
+    """A simultaneous big bang of two app nodes (10 min) and the db node (20 min): the two app
+    nodes come back in one change at 10 (one capacity line), the db at 20; the region is down
+    while any tier has no node serving, so for all 20 minutes."""
+    def edit(d):
+        d["components"][1].pop("depends_on")
+        d["regions"][0]["nodes"] = {"app": 2, "db": 1}
+        d["strategies"].append({"name": "sim", "kind": "big_bang", "sequencing": "simultaneous"})
+    record, _, events = run(edit, "sim")
+    assert (record["downtime_min"], record["duration_min"]) == (20.0, 20.0)
+    assert [e[:5] for e in events if e[2] > 0] == [
+        ("eu", "capacity", 10.0, "eu", "servers=10 other=0.0 down=1 err=0.0"),
+        ("eu/app/001", "upgrade_done", 10.0, "eu", ""), ("eu/app/002", "upgrade_done", 10.0, "eu", ""),
+        ("eu", "capacity", 20.0, "eu", "servers=10 other=1000.0 down=1 err=0.0"),
+        ("eu/db/001", "upgrade_done", 20.0, "eu", ""),
+        ("eu", "capacity", 20.0, "eu", "servers=10 other=1000.0 down=0 err=0.0"),
+        ("rollout", "rollout_complete", 20.0, "", "20.0"), ("rollout", "rollout_end", 20.0, "", "")]
+
+
+def test_a_tier_with_no_nodes_in_a_region_is_no_capacity_limit_there():
+    def edit(d):
+        d["regions"][0]["nodes"] = {"app": 3, "db": 0}
+    record, _, events = run(edit)
+    assert _capacity(events, "eu")[:2] == ["servers=15 other=inf down=0 err=0.0", "servers=10 other=inf down=0 err=0.0"]
+    assert (record["downtime_min"], record["sla_breach_min"]) == (0.0, 0.0)
+
+
+def test_a_defect_manifests_once_after_the_first_exposure():
+    """The first app node serves the new version at 30 (after the db's 20 and its own 10); the
+    defect shows 0.1 h = 6 min later, once, however many nodes follow."""
+    def edit(d):
+        d["release"].update(defect_prob=1.0, defect_tiers=["app"],
+                            defect_manifest_h={"dist": "fixed", "value": 0.1})
+        d["rollback"] = {"failed_nodes_per_batch": None, "error_rate_pct": None, "sla_breach_min": None,
+                         "window_overrun_min": None}
+    record, _, events = run(edit)
+    assert [e[:3] for e in events if e[1].startswith("defect")] == [("release", "defect_present", 0.0),
+                                                                    ("release", "defect_manifest", 36.0)]
+    assert record["max_error_rate_pct"] == pytest.approx(20.0)
+
+
+def test_a_defect_is_not_shipped_when_no_node_was_upgraded():
+    def edit(d):
+        d["tiers"]["app"]["failure_prob"] = 1.0
+        d["tiers"]["db"]["failure_prob"] = 1.0
+        d["release"].update(defect_prob=1.0)
+        d["rollback"] = {"failed_nodes_per_batch": None, "error_rate_pct": None, "sla_breach_min": None,
+                         "window_overrun_min": None}
+    record, _, _ = run(edit)
+    assert (record["defect_shipped"], record["completed"], record["rolled_back"], record["nodes_failed"]) == (
+        False, False, False, 4)

@@ -183,3 +183,37 @@ def test_a_failed_transactional_migration_blocks_while_it_undoes_a_blocking_phas
     figures, _ = run(edit)
     assert figures["downtime_min"] == pytest.approx(5 + 10 * WHERE)
     assert figures["migration_min"] == pytest.approx(20 * WHERE)
+
+
+def test_a_rollback_reverts_a_tier_in_its_batches_and_restores_the_schema_before_its_tier():
+    """Rolling, one db node at a time but all three app nodes at once; seed 0 fails app/001 only.
+    The rollback reverts the two upgraded app nodes together (one app batch), then restores the
+    schema (15 min, down) before the db nodes revert one by one (one db node keeps serving).
+    Downtime: the migration (10), the app batch with its whole tier out (10), the restore (15)."""
+    def edit(d):
+        d["regions"][0]["nodes"] = {"app": 3, "db": 2}
+        d["tiers"]["app"]["failure_prob"] = 0.4
+        d["strategies"].append({"name": "r", "kind": "rolling", "batch_size": 1, "batch_sizes": {"app": 3}})
+        d["migration"] = {"rows": 60000, "rows_per_s": 100, "restore_min": 15}
+        d["rollback"] = {"failed_nodes_per_batch": 1, "error_rate_pct": None, "sla_breach_min": None,
+                         "window_overrun_min": None}
+    figures, events = run(edit, "r")
+    assert [e[:3] for e in events[18:]] == [
+        ("eu/app/002", "revert_start", 72.0), ("eu/app/003", "revert_start", 72.0),
+        ("eu/app/002", "reverted", 79.0), ("eu/app/003", "reverted", 79.0), ("eu", "schema_restore", 79.0),
+        ("eu/db/001", "revert_start", 94.0), ("eu/db/001", "reverted", 103.0),
+        ("eu/db/002", "revert_start", 103.0), ("eu/db/002", "reverted", 112.0)]
+    assert figures == {"duration_min": 112.0, "downtime_min": 35.0, "migration_min": 10.0, "rolled_back": True,
+                       "rollback_reason": "failed_nodes", "nodes_rolled_back": 4, "completed": False}
+
+
+def test_failed_migration_minutes_add_up_over_regions():
+    """Each region fails at its own point (eu at 10 x WHERE into its run) and undoes as long; the
+    minutes of both count, though eu's run ends after the rollback was triggered by us."""
+    def edit(d):
+        d["migration"] = {"rows": 60000, "rows_per_s": 100, "failure_prob": 1.0, "transactional": True}
+        d["regions"].append({**d["regions"][0], "name": "us"})
+    figures, events = run(edit)
+    failed = {e[0]: e[2] for e in events if e[1] == "migration_failed"}
+    assert failed["eu"] == pytest.approx(20 + 10 * WHERE) and failed["us"] < failed["eu"]
+    assert figures["migration_min"] == pytest.approx(2 * (failed["eu"] - 20) + 2 * (failed["us"] - 20))

@@ -72,7 +72,9 @@ def test_one_worker_runs_one_task_here_and_two_workers_a_pool_of_two(loud, pools
     assert list(here.table().index) == ["one-by-one", "bang"]
     three = simulate(make_plan(), "bang", replications=60, seed=3, workers=3)
     assert pools == [2, 3] and progress_lines(capsys)[-1] == "upgradesim: simulated 3/3 replication batches (100%)"
-    pd.testing.assert_frame_equal(three.replications, simulate(make_plan(), "bang", replications=60, seed=3).replications)
+    one = simulate(make_plan(), "bang", replications=60, seed=3)  # one task in this process, however many
+    assert progress_lines(capsys) == ["upgradesim: simulated 1/1 replication batches (100%)"] and pools == [2, 3]
+    pd.testing.assert_frame_equal(three.replications, one.replications)
 
 
 def _on_a_dask_cluster(workers: int, threads: int, asked_workers: int):
@@ -274,3 +276,16 @@ def test_files_land_in_new_folders_without_an_index(tmp_path):
         assert pq.read_schema(path).pandas_metadata["index_columns"] == []
         pd.testing.assert_frame_equal(pd.read_parquet(path), frame)
         assert pd.read_parquet(path).attrs == {k: str(v) for k, v in result.meta.items()}
+
+
+def test_a_strategy_name_may_end_in_any_letter():
+    plan = make_plan(lambda d: d["strategies"].append({"name": "bang-X", "kind": "big_bang"}))
+    with pytest.raises(SimulationError) as caught:
+        compare(plan, ["nope"], replications=1)
+    assert str(caught.value) == "no strategy 'nope'; the plan has one-by-one, bang, bang-X"
+
+
+def test_an_empty_summary_keeps_its_columns():
+    empty = pd.DataFrame(columns=["strategy"])
+    assert list(runner.summarize(empty).columns) == ["strategy", "figure", "estimate", "low", "high", "n"]
+    assert runner._split(10, 3) == [range(0, 3), range(3, 6), range(6, 10)]

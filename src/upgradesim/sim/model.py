@@ -197,7 +197,7 @@ class Rollout(Inputs, Accounting):
                 self.log(self.prep.nodes[k].id, "upgrade_start", region=self.prep.nodes[k].region, detail="1")
         fail = self.fail
         ok = [k for k in ks if not fail[k, 0]]
-        procs = [env.process(self._finish(ok, self.first_min, self._upgraded))] if ok else []
+        procs = [env.process(self._finish(ok, self.first_min, self._upgraded))]  # none may be ok: it ends at once
         procs += [env.process(self.node_upgrade(k)) for k in ks if fail[k, 0]]
         results = yield simpy.AllOf(env, procs)
         return sum(1 for v in results.values() if v is False)
@@ -289,7 +289,7 @@ class Rollout(Inputs, Accounting):
         return failed
 
     def _tier_done(self, region: str, tier: str) -> bool:
-        ks = self.prep.by_region_tier.get((region, tier), ())
+        ks = self.prep.by_region_tier.get((region, tier))  # None: no node of the tier in the region
         return bool(ks) and all(self.upgraded[k] for k in ks)
 
     def start_archives(self) -> None:
@@ -302,7 +302,7 @@ class Rollout(Inputs, Accounting):
             reg.archive_done_at = self.env.now + hours * 60.0
 
     def migrate(self, region: str, *, offline_ok: bool = False):
-        """The schema migration of one region; a failure stops the rollout."""
+        """The schema migration of one region; a failure stops the rollout (a trigger, no return value)."""
         m = self.plan.migration
         reg = self.regions[region]
         env = self.env
@@ -325,12 +325,11 @@ class Rollout(Inputs, Accounting):
                 self.force_down(region, -1)
             self.migration_min += env.now - started
             self.trigger("migration_failed")
-            return False
+            return
         yield from self._phases(region, phases, duration)
         self.migration_min += env.now - started
         reg.migrated = True
         self.log(region, "migration_done", region=region)
-        return True
 
     def _phases(self, region: str, phases: list[tuple[float, bool]], until: float):
         """Run the migration's phases for ``until`` minutes; the region is down in blocking ones."""
@@ -339,8 +338,8 @@ class Rollout(Inputs, Accounting):
             if minutes <= 0:
                 continue
             run = min(minutes, until - done)
-            if run <= 0:
-                break
+            if run <= 0:  # the failure point is reached
+                return
             if blocking:
                 self.force_down(region, +1)
             yield self.env.timeout(run)
@@ -348,10 +347,10 @@ class Rollout(Inputs, Accounting):
                 self.force_down(region, -1)
             done += run
 
-    def revert(self, batch_for=None):
+    def revert(self, batch_for):
         """Roll back every upgraded node, region by region in parallel, newest tiers first.
 
-        ``batch_for(n, tier)`` gives how many of a tier's ``n`` nodes revert at once (all when None).
+        ``batch_for(n, tier)`` gives how many of a tier's ``n`` nodes revert at once (the strategy's batch).
         """
         env = self.env
         procs = [env.process(self._revert_region(r, batch_for)) for r in self.prep.regions]
@@ -373,7 +372,7 @@ class Rollout(Inputs, Accounting):
                 reg.migrated = False
             if not ks:  # nothing of this tier to revert here (or none of it in this region)
                 continue
-            size = max(1, batch_for(len(self.prep.by_region_tier[(region, tier)]), tier) if batch_for else len(ks))
+            size = max(1, batch_for(len(self.prep.by_region_tier[(region, tier)]), tier))
             for i in range(0, len(ks), size):
                 chunk = ks[i:i + size]
                 self.set_states(chunk, OUT)

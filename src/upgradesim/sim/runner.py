@@ -183,7 +183,7 @@ def _parts(replications: int, workers: int) -> int:
 
 def _split(n: int, parts: int) -> list[range]:
     parts = max(1, min(parts, n))
-    bounds = np.linspace(0, n, parts + 1).astype(int)
+    bounds = np.linspace(0, n, parts + 1)  # int() below truncates, as astype(int) would
     return [range(int(a), int(b)) for a, b in itertools.pairwise(bounds) if b > a]
 
 
@@ -304,5 +304,6 @@ def summarize(reps: pd.DataFrame, deadline: float | None = None, floors: dict[st
             on_time = g["completed"] & (g["finished_at_min"] <= deadline + 1e-9)
             add("p_finish_by", wilson(int(on_time.sum()), n))
         if floors is not None and strategy in floors:
-            add("min_capacity_pct", (floors[strategy],) * 3)
+            floor = floors[strategy]
+            add("min_capacity_pct", (floor, floor, floor))
     return pd.DataFrame(rows, columns=["strategy", "figure", "estimate", "low", "high", "n"])
