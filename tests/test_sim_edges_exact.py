@@ -217,3 +217,33 @@ def test_a_defect_is_not_shipped_when_no_node_was_upgraded():
     record, _, _ = run(edit)
     assert (record["defect_shipped"], record["completed"], record["rolled_back"], record["nodes_failed"]) == (
         False, False, False, 4)
+
+
+def test_a_rollout_under_way_starts_from_its_upgraded_nodes_and_reverts_them():
+    """A forecast's Rollout with the db node already upgraded (800 rps at +25% CPU): the app node
+    fails, the rollback reverts the db node (out 22-31). The db is no defect tier: nothing is
+    exposed before an app node serves the new version (none does), so the defect never shows."""
+    import numpy as np
+
+    from upgradesim.sim import prepare
+    from upgradesim.sim.model import Rollout
+    from upgradesim.sim.strategies import build_strategy
+
+    from .simplans import make_plan
+
+    def edit(d):
+        d["release"]["overheads"] = {"cpu_pct": 25}
+        d["release"].update(defect_prob=1.0, defect_tiers=["app"], defect_manifest_h={"dist": "fixed", "value": 0.1})
+        d["tiers"]["app"]["failure_prob"] = 1.0
+    plan = make_plan(edit)
+    prep = prepare(plan)
+    db = frozenset(s.k for s in prep.nodes if s.tier == "db")
+    rollout = Rollout(prep, build_strategy(plan, "one-by-one"), np.random.SeedSequence(0), keep_events=True, done=db)
+    record = rollout.run()
+    assert [e[1:] for e in rollout.events if e[1] == "capacity"] == [
+        ("capacity", t, "eu", f"servers={s} other={o} down={d} err={x}") for t, s, o, d, x in [
+            (0.0, 15, 800.0, 0, 0.0), (0.0, 10, 800.0, 0, 0.0), (10.0, 15, 800.0, 0, 0.3333333333333333),
+            (15.0, 10, 800.0, 0, 0.0), (22.0, 15, 800.0, 0, 0.0), (22.0, 15, 0.0, 1, 0.0), (31.0, 15, 1000.0, 0, 0.0)]]
+    assert not any(e[1] == "defect_manifest" for e in rollout.events)
+    assert {k: record[k] for k in ("downtime_min", "duration_min", "rolled_back", "nodes_rolled_back")} == {
+        "downtime_min": 9.0, "duration_min": 31.0, "rolled_back": True, "nodes_rolled_back": 1}
