@@ -195,6 +195,10 @@ def test_canary_against_named_control_hosts_or_all_others(tmp_path):
         stored = store.verdict()
     assert named.comparison == "canary hosts 'canary-*' against control hosts 'web-*' over the same window"
     assert named.verdict == "Fail" and list(named.metrics.service) == ["shop"]
+    # means over 40 points of level + (i % 3): 0.975 above the level; the baseline is web-1 and web-2 only
+    assert (named.metrics.baseline_value.iloc[0], named.metrics.candidate_value.iloc[0]) == (100.975, 150.975)
+    # all others: the mean of web-1, web-2 and old-1 at each time, never the canary itself
+    assert others.metrics.baseline_value.iloc[0] == pytest.approx(350 / 3 + 0.975)
     assert others.comparison == "canary hosts 'canary-*' against control hosts 'all others' over the same window"
     assert others.metrics["class"].iloc[0] == "High"  # against web-1, web-2 and old-1 together
     assert others.baseline_window == others.candidate_window == (None, None) and others.mode == "control"
@@ -244,3 +248,75 @@ def test_the_verdicts_columns_configuration_and_error_rows(monkeypatch):
     assert (row["class"], row["kind"], row["test"]) == ("Error", "auto", "none")
     assert row["explanation"] == "lat: could not be judged (ZeroDivisionError: division by zero): Error."
     assert broken.verdict == "Error" and broken.exit_code == 1 and math.isnan(broken.services.score.iloc[0])
+
+
+def _cyclic(days, start=T0, seed=1, service="svc"):
+    """Hourly latency with a daily cycle (100 +- 30) and a little noise."""
+    n = days * 24
+    noise = np.random.default_rng(seed).normal(0, 2, n)
+    return pd.DataFrame({"ts": [start + dt.timedelta(hours=h) for h in range(n)], "service": service, "metric": "lat",
+                         "value": 100 + 30 * np.sin(2 * np.pi * (np.arange(n) % 24) / 24) + noise, "host": "h1"})
+
+
+LAT = JudgeConfig(metrics=(MetricRule(match="lat", kind="continuous", direction="increase"),))
+
+
+def test_only_the_seasonal_mode_takes_a_cycle_out():
+    base, cand = _cyclic(14), _cyclic(1, T0 + dt.timedelta(days=14), seed=2)
+    seasonal, control = judge_frames(base, cand, LAT), judge_frames(base, cand, LAT, mode="control")
+    assert (seasonal.metrics.cycle.tolist(), control.metrics.cycle.tolist()) == (["daily"], ["none"])
+    assert seasonal.comparison == ("candidate against the baseline, with the daily cycle the baseline shows taken "
+                                   "out of both")
+
+
+def test_a_store_judged_over_two_windows_takes_its_cycle_out_and_keeps_given_false_alarm_rates(tmp_path):
+    from upgradesim.judge.verdict import judge
+
+    split = T0 + dt.timedelta(days=14)
+    frame = pd.concat([_cyclic(14), _cyclic(1, split, seed=2)])
+    rows = list(frame[["ts", "service", "metric", "value", "host"]].itertuples(index=False, name=None))
+    with _telemetry(tmp_path, rows) as store:
+        seasonal = judge(store, baseline=(T0, split), candidate=(split, split + dt.timedelta(days=1)), config=LAT,
+                         save=False, false_alarms={("svc", "lat"): 0.25})
+    assert seasonal.metrics.cycle.tolist() == ["daily"] and seasonal.comparison.endswith("taken out of both")
+    assert seasonal.metrics.false_alarm_rate.tolist() == [0.25]  # given: the store's own rates do not replace it
+
+
+def test_samples_put_every_zone_on_utc():
+    mixed = pd.DataFrame({"ts": ["2026-01-05T01:00:00+01:00", "2026-01-05T00:00:00Z", "2026-01-05T00:01:00+00:00"],
+                          "service": "s", "metric": "m", "value": [1.0, 3.0, 5.0], "host": ["a", "b", "a"]})
+    t, value, total = samples_by_series(mixed)[("s", "m")]
+    assert t.tolist() == [1767571200, 1767571260] and value.tolist() == [2.0, 5.0] and total.tolist() == [4.0, 5.0]
+    ints = samples_by_series(long([1, 2, 4]))[("svc", "lat")]
+    assert ints[1].dtype == np.float64 and ints[1].tolist() == [1.0, 2.0, 4.0]
+
+
+def test_services_without_series_and_metrics_without_a_baseline():
+    from upgradesim.judge.verdict import _judge_all
+
+    b = samples_by_series(long([1.0, 2.0]))
+    assert [r["service"] for r in _judge_all(["svc", "ghost"], b, b, JudgeConfig(), "control", 1)] == ["svc"]
+    steady = long([10.0 + (i % 3) for i in range(40)])
+    verdict = judge_frames(steady, pd.concat([steady, long([1.0] * 40, metric="new")]), JudgeConfig(), mode="control")
+    row = verdict.metrics.set_index("metric").loc["new"]
+    assert (row["class"], row["explanation"]) == ("NoData", "new: no baseline points: NoData.")
+
+
+def test_an_empty_verdict_keeps_its_columns_and_unknown_rates_stay_numeric():
+    from upgradesim.judge.metric import METRIC_COLUMNS
+
+    empty = _verdict([], [], JudgeConfig(), "seasonal", "c", (None, None), (None, None))
+    assert list(empty.metrics.columns) == METRIC_COLUMNS
+    steady = long([10.0 + (i % 3) for i in range(40)])
+    verdict = judge_frames(steady, steady, JudgeConfig(), mode="control", false_alarms={("other", "x"): 0.1})
+    assert verdict.metrics.false_alarm_rate.dtype == np.float64 and verdict.metrics.false_alarm_rate.isna().all()
+
+
+def test_critical_metrics_that_could_not_be_judged_or_failed_are_all_named():
+    unsure = [metric("s", "errors", "Inconclusive", critical=True), metric("s", "avail", "NoData", critical=True),
+              metric("s", "lat", "Pass")]
+    assert scores(unsure)[0]["s"] == ("Inconclusive", 100.0,
+                                      "critical metric errors, avail could not be judged (Inconclusive, NoData)")
+    failed = [metric("s", "errors", "High", fails=True, critical=True),
+              metric("s", "avail", "Low", fails=True, critical=True), metric("s", "lat", "Pass")]
+    assert scores(failed)[0]["s"][2] == "critical metric errors, avail failed"

@@ -123,11 +123,11 @@ def samples_by_series(frame: pd.DataFrame) -> dict[tuple[str, str], Samples]:
     ts = pd.to_datetime(frame["ts"], utc=True)
     work = pd.DataFrame({"service": frame["service"].astype(str), "metric": frame["metric"].astype(str),
                          "t": ts.to_numpy(dtype="datetime64[s]").view("int64"),
-                         "value": pd.to_numeric(frame["value"], errors="coerce").astype(float)})
+                         "value": pd.to_numeric(frame["value"], errors="coerce")})
     grouped = work.groupby(["service", "metric", "t"], sort=True)["value"]
     agg = pd.DataFrame({"value": grouped.mean(), "total": grouped.sum(min_count=1)}).reset_index()
     out = {}
-    for (service, metric), part in agg.groupby(["service", "metric"], sort=True):
+    for (service, metric), part in agg.groupby(["service", "metric"]):  # agg is sorted already
         out[(service, metric)] = (part["t"].to_numpy(np.int64), part["value"].to_numpy(float),
                                   part["total"].to_numpy(float))
     return out
@@ -187,15 +187,14 @@ def _judge_serial(services, base: dict, cand: dict, config, mode) -> list[dict]:
             if config.ignored(metric):
                 continue
             rule = config.rule(metric)
-            den = rule.denominator if rule.kind != "continuous" else None
+            den = rule.denominator  # read for counts and rates; a continuous metric ignores it
             try:
                 rows.append(judge_metric(
                     service, metric, rule, config, base.get((service, metric), _EMPTY),
-                    cand.get((service, metric), _EMPTY),
-                    base.get((service, den)) if den else None, cand.get((service, den)) if den else None,
+                    cand.get((service, metric), _EMPTY), base.get((service, den)), cand.get((service, den)),
                     seasonal=mode == "seasonal"))
             except Exception as exc:  # noqa: BLE001 - recorded as Error, which makes the verdict an error (exit 1)
-                rows.append(_row(service, metric, rule, "Error", rule.kind, test="none",
+                rows.append(_row(service, metric, rule, "Error", rule.kind,
                                  explanation=f"{metric}: could not be judged ({type(exc).__name__}: {exc}): Error."))
     return rows
 
