@@ -245,3 +245,13 @@ def test_loo_defaults_and_messages():
         loo_check(tiny)
     assert str(caught.value) == ("calibrate --check: no tier had enough attempts in the other changes to predict "
                                  "from")
+
+
+def test_five_attempts_in_the_other_changes_are_enough_by_default():
+    """X (2) and Y (3) together hold five attempts: by default enough to predict Z's one attempt;
+    leaving X or Y out leaves four or three, too few."""
+    history = pd.DataFrame([_record(c, "app", "ok", d) for c, d in
+                            [("X", 10), ("X", 11), ("Y", 12), ("Y", 13), ("Y", 14), ("Z", 12)]])
+    assert loo_check(history)["attempts"] == 1 and loo_check(history)["change_tiers"] == 1
+    with pytest.raises(DataError, match="no tier had enough attempts"):
+        loo_check(history, min_attempts=6)
