@@ -289,3 +289,8 @@ def test_an_empty_summary_keeps_its_columns():
     empty = pd.DataFrame(columns=["strategy"])
     assert list(runner.summarize(empty).columns) == ["strategy", "figure", "estimate", "low", "high", "n"]
     assert runner._split(10, 3) == [range(0, 3), range(3, 6), range(6, 10)]
+
+
+def test_the_summary_keeps_the_strategies_in_the_order_run():
+    reps = compare(make_plan(), ["one-by-one", "bang"], replications=2, seed=1, progress=False).replications
+    assert list(runner.summarize(reps).strategy.unique()) == ["one-by-one", "bang"]
