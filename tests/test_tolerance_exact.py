@@ -161,3 +161,11 @@ def test_a_strategy_without_bounded_figures_fits():
     s = summary({"a": {"duration_min": (100, 90, 110)}, "b": {"duration_min": (50, 45, 55)}})
     name, reason = recommend(s, RiskTolerance())
     assert name == "b" and reason.endswith("(2 of 2 strategies fit)")
+
+
+def test_a_check_as_a_dict_holds_every_field_and_its_message():
+    check = FigureCheck("s", "p_rollback", "max_p_rollback", 0.2, 0.1, 0.3, 0.05, "breach")
+    assert check.as_dict() == {"strategy": "s", "figure": "p_rollback", "limit_key": "max_p_rollback",
+                               "estimate": 0.2, "low": 0.1, "high": 0.3, "limit": 0.05, "status": "breach",
+                               "replications_needed": None, "lower_bound": False,
+                               "message": "s: p_rollback = 0.2 [0.1, 0.3] vs max_p_rollback 0.05: BREACH by 0.15"}
