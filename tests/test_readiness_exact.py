@@ -445,3 +445,10 @@ def test_no_window_in_the_horizon_leaves_the_batch_load_unknown():
     assert checks._window_demand(plan, plan.regions[0]) is None
     findings, rows = checks.check_capacity(plan)
     assert all(math.isnan(r["utilisation_during_batch"]) for r in rows) and findings == []
+
+
+def test_every_edge_of_a_cycle_is_set_aside_before_ordering():
+    """a -> c -> b -> a: with all three edges set aside nothing constrains the order (reversed
+    lexicographic: c, b, a); keeping the closing edge a -> c would put a before b."""
+    graph = nx.DiGraph([("c", "b"), ("b", "a"), ("a", "c")])
+    assert checks.upgrade_order(graph, {"a", "b", "c"}) == (["c", "b", "a"], [["a", "c", "b"]])
