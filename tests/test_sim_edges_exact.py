@@ -247,3 +247,34 @@ def test_a_rollout_under_way_starts_from_its_upgraded_nodes_and_reverts_them():
     assert not any(e[1] == "defect_manifest" for e in rollout.events)
     assert {k: record[k] for k in ("downtime_min", "duration_min", "rolled_back", "nodes_rolled_back")} == {
         "downtime_min": 9.0, "duration_min": 31.0, "rolled_back": True, "nodes_rolled_back": 1}
+
+
+def test_a_region_is_down_while_any_tier_is_empty():
+    """Rolling, tiers side by side, whole tiers per batch: app (0-10) and db (0-20) are both out;
+    when app serves again the region stays down until db does (no outage is forced here)."""
+    def edit(d):
+        d["components"][1].pop("depends_on")
+        d["regions"][0]["nodes"] = {"app": 2, "db": 1}
+        d["strategies"].append({"name": "sim", "kind": "rolling", "batch_size": 2, "sequencing": "simultaneous"})
+    record, log, _ = run(edit, "sim")
+    assert (record["downtime_min"], record["duration_min"]) == (20.0, 20.0)
+    assert log[5:8] == [("eu/app/001", "upgrade_done", 10.0), ("eu/app/002", "upgrade_done", 10.0),
+                        ("eu/db/001", "upgrade_done", 20.0)]
+
+
+def test_past_the_demand_table_the_last_hour_weighs_the_regions():
+    """At minute 40020 (past the 528 tabled hours) the last tabled hour is 23:00, when eu serves
+    30 rps against us's 10: eu's failing app node (half of its app) errs on 50% x 30 / 40 = 37.5%
+    of the fleet's requests (at 22:00 it would be 25%)."""
+    def edit(d):
+        d["calendar"]["horizon_days"] = 1
+        d["components"].append({"name": "web", "tier": "web", "product": "shop", "version": "1"})
+        d["tiers"]["web"] = {"capacity_rps": 100, "upgrade_min": 10}
+        d["regions"][0]["nodes"] = {"app": 2, "db": 1}
+        d["regions"][0]["traffic"] = {"hourly_rps": [10] * 23 + [30]}
+        d["regions"].append({"name": "us", "tz": "UTC", "nodes": {"web": 2}, "traffic": {"hourly_rps": [10] * 24}})
+        d["tiers"]["app"].update(upgrade_min=40000, failure_prob=1.0)
+        d["rollback"] = {"failed_nodes_per_batch": None, "error_rate_pct": None, "sla_breach_min": None,
+                         "window_overrun_min": None}
+    record, log, _ = run(edit)
+    assert record["max_error_rate_pct"] == 37.5 and ("eu/app/001", "upgrade_failed", 40020.0) in log
