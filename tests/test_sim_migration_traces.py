@@ -217,3 +217,18 @@ def test_failed_migration_minutes_add_up_over_regions():
     failed = {e[0]: e[2] for e in events if e[1] == "migration_failed"}
     assert failed["eu"] == pytest.approx(20 + 10 * WHERE) and failed["us"] < failed["eu"]
     assert figures["migration_min"] == pytest.approx(2 * (failed["eu"] - 20) + 2 * (failed["us"] - 20))
+
+
+def test_a_batch_stopped_by_its_migration_still_closes_its_window():
+    """A big bang in a 25-minute window: the db (20 min), then a migration that fails 10 x WHERE
+    into its run and undoes as long; the batch stops there, 20 x WHERE - 5 minutes past the window,
+    and that overrun is still accounted."""
+    def edit(d):
+        d["calendar"]["one_off_windows"] = [{"start": "2027-03-01T00:00:00", "end": "2027-03-01T00:25:00"},
+                                            {"start": "2027-03-02T00:00:00", "end": "2027-04-15T00:00:00"}]
+        d["calendar"]["on_window_close"] = "finish"
+        d["migration"] = {"rows": 60000, "rows_per_s": 100, "failure_prob": 1.0, "transactional": True}
+    record, events = run_replication(prepare(make_plan(edit)), "bang", 0, 0, keep_events=True)
+    stopped = 20 + 20 * WHERE
+    assert record["window_overruns"] == 1 and record["overrun_min"] == pytest.approx(stopped - 25)
+    assert ("eu", "window_overrun", pytest.approx(stopped)) in [e[:3] for e in events]
