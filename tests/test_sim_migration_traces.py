@@ -232,3 +232,23 @@ def test_a_batch_stopped_by_its_migration_still_closes_its_window():
     stopped = 20 + 20 * WHERE
     assert record["window_overruns"] == 1 and record["overrun_min"] == pytest.approx(stopped - 25)
     assert ("eu", "window_overrun", pytest.approx(stopped)) in [e[:3] for e in events]
+
+
+def test_a_finished_big_bang_is_down_again_while_a_later_rollback_restores_its_schema():
+    """eu's big bang ends at 40 (db, migration, app); us's web nodes both fail, so its batch ends
+    at 62 with the failed-nodes trigger. eu then reverts its app (62-69, the tier out), restores
+    the schema (69-84, down) and reverts its db (84-93): the union of downtime is the whole 93."""
+    def edit(d):
+        d["components"].append({"name": "web", "tier": "web", "product": "shop", "version": "1"})
+        d["tiers"]["web"] = {"capacity_rps": 100, "upgrade_min": 50, "detect_min": 5, "rollback_min": 7,
+                             "failure_prob": 1.0}
+        d["regions"].append({"name": "us", "tz": "UTC", "nodes": {"web": 2}, "traffic": {"hourly_rps": [10] * 24}})
+        d["migration"] = {"rows": 60000, "rows_per_s": 100, "restore_min": 15}
+        d["rollback"] = {"failed_nodes_per_batch": 1, "error_rate_pct": None, "sla_breach_min": None,
+                         "window_overrun_min": None}
+    figures, events = run(edit, "bang")
+    assert figures == {"duration_min": 93.0, "downtime_min": 93.0, "migration_min": 10.0, "rolled_back": True,
+                       "rollback_reason": "failed_nodes", "nodes_rolled_back": 4, "completed": False}
+    assert [e[:3] for e in events[-6:]] == [
+        ("eu/app/001", "reverted", 69.0), ("eu/app/002", "reverted", 69.0), ("eu/app/003", "reverted", 69.0),
+        ("eu", "schema_restore", 69.0), ("eu/db/001", "revert_start", 84.0), ("eu/db/001", "reverted", 93.0)]
