@@ -3,7 +3,8 @@
 Reads the per-module results ``scripts/mutation.py`` leaves in ``build/mutation/*.results``, or,
 when there are none, ``mutmut results`` of a run in the project folder itself.
 
-A mutant is killed when a test failed (or timed out) against it; survivors are listed unless the
+A mutant is killed when a test failed (or timed out) against it; survivors (and mutants no test
+reached, which count the same) are listed unless the
 checked-in ``mutation-equivalent.txt`` names them (one ``mutant-name  reason`` per line) as
 equivalent. Exit 1 when a module is below the goal.
 """
@@ -46,7 +47,7 @@ def main() -> int:
         if name in equivalent:
             status = "equivalent"
         tally[module][status] += 1
-        if status == "survived":
+        if status in ("survived", "no tests"):  # no test reached it: as good as survived
             survivors[module].append(name)
     ok = True
     print(f"{'module':40s} {'mutants':>8s} {'killed':>7s} {'equiv.':>7s} {'score':>7s}")

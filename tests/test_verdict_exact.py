@@ -217,6 +217,16 @@ def test_many_services_over_workers_give_every_row_once():
     parallel = _judge_all(services, b, b, JudgeConfig(), "control", workers=2)
     assert [r["service"] for r in parallel] == services == [r["service"] for r in serial]
     assert pd.DataFrame(parallel).equals(pd.DataFrame(serial))
+    from upgradesim.judge import verdict as verdict_module
+
+    verdict_module._SHARED["args"] = (b, b, JudgeConfig(), "control")  # what a forked worker inherits
+    try:
+        chunk = verdict_module._judge_chunk(["s03", "s07"])
+    finally:
+        verdict_module._SHARED.clear()
+    assert chunk == _judge_serial(["s03", "s07"], b, b, JudgeConfig(), "control") and chunk[0]["service"] == "s03"
+    ghosts = _judge_all(services + ["zz-ghost"], b, b, JudgeConfig(), "control", workers=2)
+    assert [r["service"] for r in ghosts] == services  # a service without series has no rows, over workers too
 
 
 def test_the_json_text_and_checks_given_as_lists():
