@@ -8,6 +8,9 @@ import pytest
 
 from .test_sim_triggers_exact import run
 
+NO_TRIGGERS = {"failed_nodes_per_batch": None, "error_rate_pct": None, "sla_breach_min": None,
+               "window_overrun_min": None}  # no rollback trigger armed
+
 
 def test_a_rollout_under_a_minute_keeps_its_length():
     def edit(d):
@@ -34,8 +37,7 @@ def test_a_lone_failed_node_is_rolled_back_without_stopping_the_rollout():
     (9 min): downtime 20 + 9 = 29 min; then the app nodes upgrade one by one to 64."""
     def edit(d):
         d["tiers"]["db"]["failure_prob"] = 1.0
-        d["rollback"] = {"failed_nodes_per_batch": None, "error_rate_pct": None, "sla_breach_min": None,
-                         "window_overrun_min": None}
+        d["rollback"] = dict(NO_TRIGGERS)
     record, log, _ = run(edit)
     assert (record["downtime_min"], record["duration_min"], record["completed"], record["rolled_back"]) == (
         29.0, 64.0, False, False)
@@ -79,8 +81,7 @@ def test_no_demand_no_error_rate():
     def edit(d):
         d["regions"][0]["traffic"] = {"hourly_rps": [0] * 24}
         d["tiers"]["app"]["failure_prob"] = 1.0
-        d["rollback"] = {"failed_nodes_per_batch": None, "error_rate_pct": None, "sla_breach_min": None,
-                         "window_overrun_min": None}
+        d["rollback"] = dict(NO_TRIGGERS)
     record, _, _ = run(edit)
     assert record["max_error_rate_pct"] == 0.0
 
@@ -94,8 +95,7 @@ def test_a_down_region_is_left_out_of_the_fleet_error_rate_and_the_others_still_
                              "failure_prob": 1.0}
         d["regions"][0]["name"] = "a-eu"
         d["regions"].append({"name": "us", "tz": "UTC", "nodes": {"web": 4}, "traffic": {"hourly_rps": [10] * 24}})
-        d["rollback"] = {"failed_nodes_per_batch": None, "error_rate_pct": None, "sla_breach_min": None,
-                         "window_overrun_min": None}
+        d["rollback"] = dict(NO_TRIGGERS)
     record, log, _ = run(edit)
     assert record["max_error_rate_pct"] == 25.0
     assert log[3:5] == [("us/web/001", "upgrade_start", 0.0), ("us/web/001", "upgrade_failed", 10.0)]
@@ -108,8 +108,7 @@ def test_a_failure_past_the_demand_table_uses_its_last_hour():
         d["calendar"]["horizon_days"] = 1
         d["regions"][0]["nodes"] = {"app": 2, "db": 1}
         d["tiers"]["app"].update(upgrade_min=40000, failure_prob=1.0)
-        d["rollback"] = {"failed_nodes_per_batch": None, "error_rate_pct": None, "sla_breach_min": None,
-                         "window_overrun_min": None}
+        d["rollback"] = dict(NO_TRIGGERS)
     record, log, _ = run(edit)
     assert record["max_error_rate_pct"] == 50.0 and ("eu/app/001", "upgrade_failed", 40020.0) in log
 
@@ -199,8 +198,7 @@ def test_a_defect_manifests_once_after_the_first_exposure():
     def edit(d):
         d["release"].update(defect_prob=1.0, defect_tiers=["app"],
                             defect_manifest_h={"dist": "fixed", "value": 0.1})
-        d["rollback"] = {"failed_nodes_per_batch": None, "error_rate_pct": None, "sla_breach_min": None,
-                         "window_overrun_min": None}
+        d["rollback"] = dict(NO_TRIGGERS)
     record, _, events = run(edit)
     assert [e[:3] for e in events if e[1].startswith("defect")] == [("release", "defect_present", 0.0),
                                                                     ("release", "defect_manifest", 36.0)]
@@ -212,8 +210,7 @@ def test_a_defect_is_not_shipped_when_no_node_was_upgraded():
         d["tiers"]["app"]["failure_prob"] = 1.0
         d["tiers"]["db"]["failure_prob"] = 1.0
         d["release"].update(defect_prob=1.0)
-        d["rollback"] = {"failed_nodes_per_batch": None, "error_rate_pct": None, "sla_breach_min": None,
-                         "window_overrun_min": None}
+        d["rollback"] = dict(NO_TRIGGERS)
     record, _, _ = run(edit)
     assert (record["defect_shipped"], record["completed"], record["rolled_back"], record["nodes_failed"]) == (
         False, False, False, 4)
@@ -274,7 +271,6 @@ def test_past_the_demand_table_the_last_hour_weighs_the_regions():
         d["regions"][0]["traffic"] = {"hourly_rps": [10] * 23 + [30]}
         d["regions"].append({"name": "us", "tz": "UTC", "nodes": {"web": 2}, "traffic": {"hourly_rps": [10] * 24}})
         d["tiers"]["app"].update(upgrade_min=40000, failure_prob=1.0)
-        d["rollback"] = {"failed_nodes_per_batch": None, "error_rate_pct": None, "sla_breach_min": None,
-                         "window_overrun_min": None}
+        d["rollback"] = dict(NO_TRIGGERS)
     record, log, _ = run(edit)
     assert record["max_error_rate_pct"] == 37.5 and ("eu/app/001", "upgrade_failed", 40020.0) in log
