@@ -274,3 +274,13 @@ def test_past_the_demand_table_the_last_hour_weighs_the_regions():
         d["rollback"] = dict(NO_TRIGGERS)
     record, log, _ = run(edit)
     assert record["max_error_rate_pct"] == 37.5 and ("eu/app/001", "upgrade_failed", 40020.0) in log
+
+
+def test_a_tier_another_region_has_is_no_limit_where_this_region_has_none_of_it():
+    """eu has no db node, us has one: db is a tier of the rollout, yet eu's capacity is its app's alone."""
+    def edit(d):
+        d["regions"][0]["nodes"] = {"app": 3, "db": 0}
+        d["regions"].append({"name": "us", "tz": "UTC", "nodes": {"app": 1, "db": 1},
+                             "traffic": {"hourly_rps": [10] * 24}})
+    _, _, events = run(edit)
+    assert _capacity(events, "eu")[:2] == ["servers=15 other=inf down=0 err=0.0", "servers=10 other=inf down=0 err=0.0"]
