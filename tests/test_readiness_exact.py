@@ -452,3 +452,9 @@ def test_every_edge_of_a_cycle_is_set_aside_before_ordering():
     lexicographic: c, b, a); keeping the closing edge a -> c would put a before b."""
     graph = nx.DiGraph([("c", "b"), ("b", "a"), ("a", "c")])
     assert checks.upgrade_order(graph, {"a", "b", "c"}) == (["c", "b", "a"], [["a", "c", "b"]])
+    # named the same whatever order the nodes and edges come in (a set's order differs per process)
+    again = nx.DiGraph([("a", "c"), ("b", "a"), ("c", "b")])
+    again.add_nodes_from(["b", "c", "a"])
+    assert checks.upgrade_order(again, {"c", "a", "b"}) == (["c", "b", "a"], [["a", "c", "b"]])
+    two = nx.DiGraph([("y", "x"), ("x", "y"), ("b", "a"), ("a", "b")])
+    assert checks.upgrade_order(two, {"x", "y", "a", "b"})[1] == [["a", "b"], ["x", "y"]]

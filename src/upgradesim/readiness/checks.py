@@ -34,11 +34,18 @@ def dependency_graph(plan: Plan) -> nx.DiGraph:
     return plan.dependency_graph()
 
 
+def _from_first(cycle: list[str]) -> list[str]:
+    start = cycle.index(min(cycle))
+    return cycle[start:] + cycle[:start]
+
+
 def upgrade_order(graph: nx.DiGraph, names: set[str]) -> tuple[list[str], list[list[str]]]:
     """Components to upgrade, dependencies first; and any dependency cycles among them, named."""
     sub = graph.subgraph(names).copy()
     sub.remove_edges_from(list(nx.selfloop_edges(sub)))  # depending on itself orders nothing
-    cycles = list(nx.simple_cycles(sub))  # each of two or more components: the self-loops are gone
+    # each of two or more components (the self-loops are gone), named from its first name in sorting
+    # order, in sorted order: the same whatever order the graph's nodes come in (a set's, per process)
+    cycles = sorted(_from_first(c) for c in nx.simple_cycles(sub))
     for cycle in cycles:
         sub.remove_edges_from(nx.utils.pairwise(cycle, cyclic=True))
     order = list(reversed(list(nx.lexicographical_topological_sort(sub))))
