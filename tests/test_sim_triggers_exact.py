@@ -90,3 +90,26 @@ def test_a_defect_errs_only_on_the_upgraded_products_tiers():
     at_manifest = [e[4] for e in events if e[1] == "capacity" and e[2] == 36.0]
     assert at_manifest == ["servers=10 other=1000.0 down=0 err=0.05"]
     assert record["max_error_rate_pct"] == pytest.approx(10.0)
+
+
+def test_the_fleet_error_rate_is_judged_when_a_node_gains_an_error_share():
+    """eu's app/001 fails at 10 and errs (half of eu's app) until detected at 40: with us serving as
+    much, the fleet errs on 25%. us goes down at 15 (its db upgrading) — no node gained an error
+    share then, so the rate is not judged again: the peak recorded stays 25%, not the 50% that eu
+    alone would show until 35 (see the note on check_error_rate)."""
+    def edit(d):
+        d["components"] = [{"name": "app", "tier": "app", "product": "shop", "version": "1"},
+                           {"name": "web", "tier": "web", "product": "shop", "version": "1"},
+                           {"name": "db", "tier": "db", "product": "postgresql", "version": "12"}]
+        d["tiers"] = {"app": {"capacity_rps": 100, "upgrade_min": 10, "detect_min": 30, "rollback_min": 7,
+                              "failure_prob": 1.0},
+                      "web": {"capacity_rps": 100, "upgrade_min": 7.5},
+                      "db": {"capacity_rps": 1000, "upgrade_min": 20, "after": ["web"]}}
+        d["regions"] = [{"name": "eu", "tz": "UTC", "nodes": {"app": 2}, "traffic": {"hourly_rps": [10] * 24}},
+                        {"name": "us", "tz": "UTC", "nodes": {"web": 2, "db": 1}, "traffic": {"hourly_rps": [10] * 24}}]
+        d["rollback"] = {"failed_nodes_per_batch": None, "error_rate_pct": None, "sla_breach_min": None,
+                         "window_overrun_min": None}
+    record, log, _ = run(edit)
+    assert record["max_error_rate_pct"] == 25.0
+    assert log[7:11] == [("eu/app/001", "upgrade_failed", 10.0), ("us/web/002", "upgrade_done", 15.0),
+                         ("us", "batch_start", 15.0), ("us/db/001", "upgrade_start", 15.0)]

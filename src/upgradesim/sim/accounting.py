@@ -233,7 +233,8 @@ class Accounting:
         which nodes ending at the same minute are processed must not decide a rollback. The check
         is an event of the lowest priority at the current time (SimPy runs it after every urgent
         and normal event of the instant); :meth:`settle` lets a process that starts new work wait
-        for it."""
+        for it. It is scheduled when a node gains an error share: a change of the fleet's weights
+        alone (another region going down, the hour's demand) is judged at the next such instant."""
         if self.pending_check is not None:
             return
         ev = self.pending_check = self.env.event()
