@@ -219,12 +219,14 @@ def test_many_services_over_workers_give_every_row_once():
     assert pd.DataFrame(parallel).equals(pd.DataFrame(serial))
     from upgradesim.judge import verdict as verdict_module
 
-    verdict_module._SHARED["args"] = (b, b, JudgeConfig(), "control")  # what a forked worker inherits
+    verdict_module._SHARED["args"] = (b, b, JudgeConfig(), "seasonal")  # what a forked worker inherits
     try:
         chunk = verdict_module._judge_chunk(["s03", "s07"])
     finally:
         verdict_module._SHARED.clear()
-    assert chunk == _judge_serial(["s03", "s07"], b, b, JudgeConfig(), "control") and chunk[0]["service"] == "s03"
+    assert chunk == _judge_serial(["s03", "s07"], b, b, JudgeConfig(), "seasonal") and chunk[0]["service"] == "s03"
+    assert chunk[0]["explanation"].endswith("(the baseline covers less than two days, so no daily cycle can be "
+                                            "checked): Pass.")  # judged in the mode it inherited
     ghosts = _judge_all(services + ["zz-ghost"], b, b, JudgeConfig(), "control", workers=2)
     assert [r["service"] for r in ghosts] == services  # a service without series has no rows, over workers too
 
