@@ -101,15 +101,18 @@ def test_a_down_region_is_left_out_of_the_fleet_error_rate_and_the_others_still_
     assert log[3:5] == [("us/web/001", "upgrade_start", 0.0), ("us/web/001", "upgrade_failed", 10.0)]
 
 
+def _failing_past_the_table(d):
+    """A one-day horizon (528 tabled hours with the three weeks beyond) and an app node failing at 40020."""
+    d["calendar"]["horizon_days"] = 1
+    d["regions"][0]["nodes"] = {"app": 2, "db": 1}
+    d["tiers"]["app"].update(upgrade_min=40000, failure_prob=1.0)
+    d["rollback"] = dict(NO_TRIGGERS)
+
+
 def test_a_failure_past_the_demand_table_uses_its_last_hour():
     """Demand is tabled for the horizon plus three weeks (528 hours here); a node failing at minute
     40020 is weighed by the last hour's demand."""
-    def edit(d):
-        d["calendar"]["horizon_days"] = 1
-        d["regions"][0]["nodes"] = {"app": 2, "db": 1}
-        d["tiers"]["app"].update(upgrade_min=40000, failure_prob=1.0)
-        d["rollback"] = dict(NO_TRIGGERS)
-    record, log, _ = run(edit)
+    record, log, _ = run(_failing_past_the_table)
     assert record["max_error_rate_pct"] == 50.0 and ("eu/app/001", "upgrade_failed", 40020.0) in log
 
 
@@ -264,14 +267,11 @@ def test_past_the_demand_table_the_last_hour_weighs_the_regions():
     30 rps against us's 10: eu's failing app node (half of its app) errs on 50% x 30 / 40 = 37.5%
     of the fleet's requests (at 22:00 it would be 25%)."""
     def edit(d):
-        d["calendar"]["horizon_days"] = 1
+        _failing_past_the_table(d)
         d["components"].append({"name": "web", "tier": "web", "product": "shop", "version": "1"})
         d["tiers"]["web"] = {"capacity_rps": 100, "upgrade_min": 10}
-        d["regions"][0]["nodes"] = {"app": 2, "db": 1}
         d["regions"][0]["traffic"] = {"hourly_rps": [10] * 23 + [30]}
         d["regions"].append({"name": "us", "tz": "UTC", "nodes": {"web": 2}, "traffic": {"hourly_rps": [10] * 24}})
-        d["tiers"]["app"].update(upgrade_min=40000, failure_prob=1.0)
-        d["rollback"] = dict(NO_TRIGGERS)
     record, log, _ = run(edit)
     assert record["max_error_rate_pct"] == 37.5 and ("eu/app/001", "upgrade_failed", 40020.0) in log
 
