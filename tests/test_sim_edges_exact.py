@@ -4,8 +4,14 @@ until detected and is downtime while it rolls back."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from upgradesim.sim import prepare, run_replication
+from upgradesim.sim.model import Rollout
+from upgradesim.sim.strategies import build_strategy
+
+from .simplans import make_plan
 from .test_sim_triggers_exact import run
 
 NO_TRIGGERS = {"failed_nodes_per_batch": None, "error_rate_pct": None, "sla_breach_min": None,
@@ -155,10 +161,6 @@ def test_a_retry_after_a_failed_attempt_takes_the_node_out_again_and_succeeds():
         d["rollback"] = {"failed_nodes_per_batch": 1, "error_rate_pct": None, "sla_breach_min": None,
                          "window_overrun_min": None}
         d["release"]["overheads"] = {"cpu_pct": 25}
-    from upgradesim.sim import prepare, run_replication
-
-    from .simplans import make_plan
-
     record, events = run_replication(prepare(make_plan(edit)), "one-by-one", 5, 0, keep_events=True)
     assert [e[1:] for e in events[8:14]] == [
         ("capacity", 34.0, "eu", "servers=15 other=1000.0 down=0 err=0.0"), ("node_rolled_back", 34.0, "eu", ""),
@@ -223,14 +225,6 @@ def test_a_rollout_under_way_starts_from_its_upgraded_nodes_and_reverts_them():
     """A forecast's Rollout with the db node already upgraded (800 rps at +25% CPU): the app node
     fails, the rollback reverts the db node (out 22-31). The db is no defect tier: nothing is
     exposed before an app node serves the new version (none does), so the defect never shows."""
-    import numpy as np
-
-    from upgradesim.sim import prepare
-    from upgradesim.sim.model import Rollout
-    from upgradesim.sim.strategies import build_strategy
-
-    from .simplans import make_plan
-
     def edit(d):
         d["release"]["overheads"] = {"cpu_pct": 25}
         d["release"].update(defect_prob=1.0, defect_tiers=["app"], defect_manifest_h={"dist": "fixed", "value": 0.1})
