@@ -152,12 +152,67 @@ def test_exceptions_cover_declared_drift(env, tmp_path):
      r"k.yaml:1: Secret/s data.pw: not base64 text \(the value is not shown\)"),
     ("k.yaml", "a: [1,\n", r"k.yaml:\d+: not valid YAML"),
     ("k.yaml", "- 1\n- 2\n", "neither Kubernetes YAML"),
+    ("tf.json", '{"format_version": "1.0", "values": {"root_module": {"resources": "x"}}}',
+     r"tf.json: values.root_module.resources\(='x'\): must be a list, not text"),
+    ("tf.json", '{"format_version": "1.0", "values": {"root_module": {"child_modules": [null, 1]}}}',
+     r"tf.json: values.root_module.child_modules\[0\]\(='None'\): must be a mapping"),
+    ("tf.json", '{"format_version": "1.0", "values": {"root_module": {"resources": [{"type": "kubernetes_secret", '
+     '"values": {"data": [1]}}]}}}', r"tf.json: values.root_module.resources\[0\].values.data\(='\[1\]'\): must be a "
+     "mapping, not a list"),
+    ("tf.json", '{"format_version": "1.0", "planned_values": 3}',
+     r"tf.json: \(top\).planned_values\(='3'\): must be a mapping, not int"),
+    ("tf.json", '{"format_version": "1.0", "values": ' + "[" * 50000 + "]" * 50000 + "}",
+     "tf.json: nested too deeply to be a desired state"),
+    ("k.yaml", "a: " + "[" * 20000 + "]" * 20000 + "\n", "k.yaml: nested too deeply to be a desired state"),
+    ("k.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: [1, 2]\n",
+     r"k.yaml: line 1 ConfigMap/x.data\(='\[1, 2\]'\): must be a mapping, not a list"),
+    ("k.yaml", "a: 1\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: c}\nspec:\n  containers:\n  - name: a\n"
+     "    env: {LOG_LEVEL: x}\n", r"k.yaml: line 3 Pod/c.spec.containers\[0\].env\(=.*\): must be a list, not a mapping"),
+    ("k.yaml", "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  jobTemplate:\n    spec:\n"
+     "      template: [1]\n", r"k.yaml: line 1 CronJob/c.spec.jobTemplate.spec.template\(='\[1\]'\): must be a mapping"),
+    ("k.yaml", "apiVersion: v1\nkind: List\nitems: [1]\n", r"k.yaml: line 1.items\[0\]\(='1'\): must be a mapping"),
+    ("vars.yml", "$ANSIBLE_VAULT;1.1;AES256\n6162636465\n",
+     r"vars.yml: an Ansible Vault encrypted file; give the decrypted vars \(ansible-vault view vars.yml\)"),
+    ("vars.yml", "a: !Ref x\n", r"vars.yml:1: not valid YAML: could not determine a constructor for the tag '!Ref'"),
 ])
 def test_bad_desired_files_are_one_line_errors(tmp_path, name, text, message):
     path = tmp_path / name
     path.write_text(text)
     with pytest.raises(DataError, match=message):
         read_desired(path, KEY)
+
+
+def test_a_list_of_objects_and_ansible_tags_are_read(env):
+    tmp, db = env
+    (tmp / "list.yaml").write_text("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n"
+                                   "  metadata: {name: app}\n  data: {LOG_LEVEL: debug}\n- {kind: Service}\n")
+    (tmp / "vars.yml").write_text("db_password: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6162\n"
+                                  "work_mem: !unsafe '{{ 64MB }}'\nmax_connections: 500\n")
+    rows, found = _drift(db, tmp / "list.yaml", tmp / "vars.yml")
+    assert rows == [(".env", "LOG_LEVEL", "changed", "debug", "info", "unapproved"),
+                    ("db.ini", "postgresql.max_connections", "changed", "500", "400", "unapproved")]
+    assert found.differences["declared_by"].tolist() == ["list.yaml:1 items[0] ConfigMap/app", "vars.yml: max_connections"]
+    assert found.declared == 2 and found.empty == () and found.exit_code == 2  # the vaulted and unsafe values: not compared
+
+
+def test_a_desired_state_that_declares_nothing_is_inconclusive(env):
+    tmp, db = env
+    (tmp / "tf.json").write_text(_tf([{"type": "aws_instance", "values": {"ami": "x"}}]))
+    (tmp / "svc.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n")
+    (tmp / "vars.yml").write_text("jvm_heap_max: 6g\n")
+    rows, found = _drift(db, tmp / "tf.json", tmp / "svc.yaml")
+    assert rows == [] and found.declared == 0 and found.exit_code == 3
+    assert found.to_dict()["declares_nothing"] == [str(tmp / "tf.json"), str(tmp / "svc.yaml")]
+    out = CliRunner().invoke(cli, ["config", "drift", "--env", "prod", "--desired", str(tmp / "svc.yaml"), "--db", str(db),
+                                   "--as-of", "2027-03-01"])
+    assert out.exit_code == 3 and out.output.splitlines()[1].startswith("INCONCLUSIVE: the desired state declares no")
+    out = CliRunner().invoke(cli, ["config", "drift", "--env", "prod", "--desired", str(tmp / "svc.yaml"), "--desired",
+                                   str(tmp / "vars.yml"), "--db", str(db), "--as-of", "2027-03-01"])
+    assert out.exit_code == 0 and out.output.splitlines() == [
+        "prod/now against desired/svc.yaml, vars.yml: 0 differences, 0 not approved (as of 2027-03-01)",
+        f"  note: {tmp / 'svc.yaml'} declares no setting compared"]
+    _, found = _drift(db, tmp / "vars.yml")
+    assert (found.declared, found.empty, found.exit_code) == (1, (), 0)
 
 
 def test_cli_desired_drift_and_its_refusals(env):

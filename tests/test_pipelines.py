@@ -156,6 +156,20 @@ def test_hostile_files_are_skipped_or_read_never_a_traceback(tmp_path):
     assert [(r.file, r.line, r.name) for r in refs] == [("h/Dockerfile", 2, "postgres:13")]
 
 
+def test_an_alias_bomb_costs_its_size_and_deep_nesting_is_skipped(tmp_path):
+    root = tmp_path / "h"
+    root.mkdir()
+    bomb = ['a: &a [{image: "postgres:12"}, {image: "postgres:12"}, {image: "postgres:12"}]']
+    bomb += [f"{n}: &{n} [{', '.join(['*' + p] * 9)}]" for p, n in zip("abcdefghijk", "bcdefghijkl")]
+    (root / "bomb.yml").write_text("\n".join(bomb) + "\nlast:\n  image: postgres:16.4\n")  # 3 * 9**11 images
+    (root / "deep.yaml").write_text("a: " + "[" * 20000 + "]" * 20000 + "\n")
+    (root / "package.json").write_text('{"dependencies": ' + "[" * 50000 + "]" * 50000 + "}")
+    refs, skipped = scan_folder(root, "h")
+    assert skipped == {"h/deep.yaml": "nested too deeply", "h/package.json": "nested too deeply"}
+    assert sorted({(r.line, r.name) for r in refs}) == [(1, "postgres:12"), (14, "postgres:16.4")]
+    assert len(refs) == 4  # the three written on line 1 and the last: each node once, not once per alias
+
+
 def test_cli_and_store(ci, tmp_path):
     db = tmp_path / "s.duckdb"
     out = CliRunner().invoke(cli, ["pipelines", str(PLAN), str(ci), "--db", str(db)])

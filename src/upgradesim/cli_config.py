@@ -3,6 +3,7 @@ a baseline or the declared desired state), freeze-check."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -94,7 +95,7 @@ def config_log(env: str | None, git_repo: Path | None, db: Path | None, as_json:
 def config_drift(baseline_tag: str | None, baseline_env: str | None, env: str, desired: tuple[Path, ...],
                  exceptions: Path | None, as_of: str | None, db: Path, as_json: bool) -> None:
     """Differences between ENV and a baseline or the declared desired state; exit 0 none
-    unapproved, 2 unapproved drift, 1 error."""
+    unapproved, 2 unapproved drift, 3 when the desired state declares nothing to compare, 1 error."""
     from . import api
 
     found = api.drift(db, env=env, baseline_env=baseline_env, baseline_tag=baseline_tag, exceptions=exceptions,
@@ -112,9 +113,13 @@ def config_drift(baseline_tag: str | None, baseline_env: str | None, env: str, d
         note = f" [{r.exception}; owner {r.owner}; expires {r.expires}]" if r.exception else ""
         return f"  {r.status.upper():10s} {r.file + ':' if r.file else ''}{r.key} {what}{note}"
 
-    _gate(as_json, found.to_dict(),
+    nothing = ("INCONCLUSIVE: the desired state declares no setting to compare (ConfigMap/Secret data, workload "
+               "env, parameter groups, SSM parameters, local_file, Ansible vars)") if found.declared == 0 else None
+    _emit(as_json, found.to_dict(),
           [f"{cur_env}/{cur_tag} against {base_env}/{base_tag}: {len(diff)} differences, "
-           f"{len(unapproved)} not approved (as of {day})", *(line(r) for r in diff.itertuples())], len(unapproved))
+           f"{len(unapproved)} not approved (as of {day})", *(line(r) for r in diff.itertuples()),
+           *(f"  note: {f} declares no setting compared" for f in found.empty if found.declared), *([nothing] * bool(nothing))])
+    sys.exit(found.exit_code)
 
 
 @config.command("freeze-check")

@@ -88,13 +88,37 @@ def _one(source: str, name: str, value, key: bytes, secret: bool = False) -> Dec
     return Declared(source, None, name, fingerprint(key, text) if hidden else text, hidden)
 
 
+_KINDS = {dict: "a mapping", list: "a list", str: "text"}
+
+
+def _get(node: dict, name: str, kind: type, where: str, path: Path):
+    """``node[name]`` when it is a ``kind`` (empty when absent or null); any other type is the
+    file's mistake, named with the field's path."""
+    value = node.get(name)
+    if value is None:
+        return kind()
+    if not isinstance(value, kind):
+        raise DataError(f"{path}: {where}.{name}(={str(value)[:40]!r}): must be {_KINDS[kind]}, not "
+                        f"{_KINDS.get(type(value), type(value).__name__)}")
+    return value
+
+
+def _items(node: dict, name: str, where: str, path: Path) -> list[tuple[int, dict]]:
+    """(index, mapping) of the list ``node[name]``; an item that is not a mapping is a mistake."""
+    items = _get(node, name, list, where, path)
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise DataError(f"{path}: {where}.{name}[{i}](={str(item)[:40]!r}): must be a mapping")
+    return list(enumerate(items))
+
+
 # ----------------------------------------------------------------------------- Terraform
 
 
-def _modules(module: dict):
-    yield module
-    for child in module.get("child_modules") or []:
-        yield from _modules(child)
+def _modules(module: dict, where: str, path: Path):
+    yield where, module
+    for i, child in _items(module, "child_modules", where, path):
+        yield from _modules(child, f"{where}.child_modules[{i}]", path)
 
 
 def _terraform(path: Path, doc: dict, key: bytes) -> list[Declared]:
@@ -102,30 +126,32 @@ def _terraform(path: Path, doc: dict, key: bytes) -> list[Declared]:
     if version.split(".")[0] not in TERRAFORM_MAJORS:
         raise DataError(f"{path}: Terraform JSON format_version {version!r} is not one this reader knows "
                         f"({', '.join(m + '.x' for m in TERRAFORM_MAJORS)}); read it with a matching upgradesim")
-    root = (doc.get("planned_values") or doc.get("values") or {}).get("root_module")
+    top = "planned_values" if doc.get("planned_values") is not None else "values"
+    root = _get(doc, top, dict, "(top)", path).get("root_module")
     if not isinstance(root, dict):
         raise DataError(f"{path}: Terraform JSON without values.root_module or planned_values.root_module "
                         "(give `terraform show -json` output)")
     out = []
-    for module in _modules(root):
-        for res in module.get("resources") or []:
-            values, rtype = res.get("values") or {}, res.get("type", "")
-            sensitive = res.get("sensitive_values") or {}
+    for where, module in _modules(root, f"{top}.root_module", path):
+        for i, res in _items(module, "resources", where, path):
+            at = f"{where}.resources[{i}]"
+            values, rtype = _get(res, "values", dict, at, path), str(res.get("type", ""))
+            sensitive = res.get("sensitive_values") if isinstance(res.get("sensitive_values"), dict) else {}
             source = f"{path.name}: {res.get('address', rtype)}"
             if rtype in ("local_file", "local_sensitive_file") and isinstance(values.get("content"), str):
-                out += _file_settings(source, values.get("filename", "file"), values["content"], key,
+                out += _file_settings(source, str(values.get("filename") or "file"), values["content"], key,
                                       rtype == "local_sensitive_file" or bool(sensitive.get("content")))
             elif rtype in ("kubernetes_config_map", "kubernetes_config_map_v1", "kubernetes_secret",
                            "kubernetes_secret_v1"):
                 secret = "secret" in rtype
-                for name, value in (values.get("data") or {}).items():
-                    out += _entry(source, name, value, key, secret)
+                for name, value in _get(values, "data", dict, f"{at}.values", path).items():
+                    out += _entry(source, str(name), value, key, secret)
             elif rtype in _PARAMETER_TYPES:
-                for p in values.get("parameter") or []:
-                    if isinstance(p, dict) and "name" in p:
-                        out += [d for d in [_one(source, p["name"], p.get("value"), key)] if d]
+                for _, p in _items(values, "parameter", f"{at}.values", path):
+                    if "name" in p:
+                        out += [d for d in [_one(source, str(p["name"]), p.get("value"), key)] if d]
             elif rtype in _NAME_VALUE_TYPES and "name" in values:
-                out += [d for d in [_one(source, values["name"], values.get("value"), key)] if d]
+                out += [d for d in [_one(source, str(values["name"]), values.get("value"), key)] if d]
             elif rtype == "aws_ssm_parameter" and "name" in values:
                 name = str(values["name"]).rstrip("/").rsplit("/", 1)[-1]
                 secret = values.get("type") == "SecureString" or bool(sensitive.get("value"))
@@ -152,36 +178,52 @@ def _format(name: str):
     return fmt(Path(name))
 
 
-def _kubernetes(path: Path, docs: list, lines: list[int], key: bytes) -> list[Declared]:
-    out = []
+def _objects(docs: list, lines: list[int], path: Path):
+    """(line, where, object) of every Kubernetes object, the items of a ``kind: List`` (``kubectl
+    get -o yaml``, ``ConfigMapList``) included."""
     for doc, line in zip(docs, lines, strict=True):
         if not isinstance(doc, dict):
             continue
-        kind, name = doc.get("kind"), (doc.get("metadata") or {}).get("name", "?")
-        source = f"{path.name}:{line} {kind}/{name}"
+        if str(doc.get("kind", "")).endswith("List") and "items" in doc:
+            for i, item in _items(doc, "items", f"line {line}", path):
+                yield line, f"items[{i}] ", item
+        else:
+            yield line, "", doc
+
+
+def _kubernetes(path: Path, docs: list, lines: list[int], key: bytes) -> list[Declared]:
+    out = []
+    for line, item, doc in _objects(docs, lines, path):
+        at = f"line {line} {item}".strip()
+        kind, name = doc.get("kind"), _get(doc, "metadata", dict, at, path).get("name", "?")
+        source = f"{path.name}:{line} {item}{kind}/{name}"
         if kind == "ConfigMap":
-            for k, v in (doc.get("data") or {}).items():
-                out += _entry(source, k, v, key, False)
+            for k, v in _get(doc, "data", dict, f"{at} ConfigMap/{name}", path).items():
+                out += _entry(source, str(k), v, key, False)
         elif kind == "Secret":
-            for k, v in (doc.get("data") or {}).items():
+            for k, v in _get(doc, "data", dict, f"{at} Secret/{name}", path).items():
                 try:
                     decoded = base64.b64decode(str(v), validate=True).decode("utf-8")
                 except (ValueError, UnicodeDecodeError):
                     raise DataError(f"{path}:{line}: Secret/{name} data.{k}: not base64 text (the value is not "
                                     "shown)") from None
                 out += _entry(source, k, decoded, key, True)
-            for k, v in (doc.get("stringData") or {}).items():
-                out += _entry(source, k, v, key, True)
+            for k, v in _get(doc, "stringData", dict, f"{at} Secret/{name}", path).items():
+                out += _entry(source, str(k), v, key, True)
         elif kind in _WORKLOADS:
-            spec = doc.get("spec") or {}
+            where = f"{at} {kind}/{name}.spec"
+            spec = _get(doc, "spec", dict, f"{at} {kind}/{name}", path)
             for _ in range(3):  # CronJob > Job > Pod template
-                spec = (spec.get("jobTemplate") or {}).get("spec", spec) if "jobTemplate" in spec else spec
-                spec = (spec.get("template") or {}).get("spec", spec) if "template" in spec else spec
-            for container in (spec.get("containers") or []) + (spec.get("initContainers") or []):
-                for env in container.get("env") or []:
-                    if isinstance(env, dict) and "name" in env and "value" in env:
-                        found = _one(source, env["name"], env["value"], key)
-                        out += [found] if found else []
+                for part in ("jobTemplate", "template"):
+                    if part in spec:
+                        spec = _get(_get(spec, part, dict, where, path), "spec", dict, f"{where}.{part}", path)
+                        where += f".{part}.spec"
+            for field in ("containers", "initContainers"):
+                for i, container in _items(spec, field, where, path):
+                    for _, env in _items(container, "env", f"{where}.{field}[{i}]", path):
+                        if "name" in env and "value" in env:
+                            found = _one(source, str(env["name"]), env["value"], key)
+                            out += [found] if found else []
     return out
 
 
@@ -198,6 +240,26 @@ def _ansible(path: Path, doc: dict, key: bytes) -> list[Declared]:
     return out
 
 
+def _ansible_tags(node, seen: set[int]) -> None:
+    """Ansible's own tags made plain: an inline ``!vault`` value is a secret filled in at deploy
+    time (declared, not compared), an ``!unsafe`` value is text."""
+    if node is None or id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == "!vault":
+            node.tag, node.value = "tag:yaml.org,2002:str", "{{ vault }}"
+        elif node.tag == "!unsafe":
+            node.tag = "tag:yaml.org,2002:str"
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _ansible_tags(item, seen)
+    elif isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            _ansible_tags(k, seen)
+            _ansible_tags(v, seen)
+
+
 def read_desired(path: str | Path, key: bytes) -> list[Declared]:
     """The settings ``path`` declares (Terraform JSON, Kubernetes YAML, or an Ansible vars file)."""
     from ..readers import read_text
@@ -210,15 +272,24 @@ def read_desired(path: str | Path, key: bytes) -> list[Declared]:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
             raise DataError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+        except RecursionError:
+            raise DataError(f"{path}: nested too deeply to be a desired state") from None
         if not isinstance(doc, dict) or "format_version" not in doc:
             raise DataError(f"{path}: a JSON desired state must be Terraform's (`terraform show -json`: it has "
                             "format_version)")
         return _terraform(path, doc, key)
+    if text.lstrip().startswith("$ANSIBLE_VAULT;"):
+        raise DataError(f"{path}: an Ansible Vault encrypted file; give the decrypted vars (ansible-vault view "
+                        f"{path.name}) or keep the secrets in their own file")
     try:
         nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        for n in nodes:
+            _ansible_tags(n, set())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise DataError(f"{path}:{mark.line + 1 if mark else '?'}: not valid YAML") from None
+    except RecursionError:
+        raise DataError(f"{path}: nested too deeply to be a desired state") from None
     docs = [safe_yaml(yaml.serialize(n), str(path)) if n is not None else None for n in nodes]
     lines = [n.start_mark.line + 1 if n is not None else 0 for n in nodes]
     if any(isinstance(d, dict) and "apiVersion" in d and "kind" in d for d in docs):

@@ -90,19 +90,25 @@ def _scalars(node) -> Iterator:
             yield from _scalars(item)
 
 
-def _walk(node, parent_key: str | None = None) -> Iterator[tuple[str | None, object, object]]:
-    """(key, key node, value node) of every mapping entry, depth first; sequences pass their key on."""
+def _walk(node, parent_key: str | None = None, seen: set[int] | None = None
+          ) -> Iterator[tuple[str | None, object, object]]:
+    """(key, key node, value node) of every mapping entry, depth first; sequences pass their key on.
+    A node an alias repeats is walked once (its lines are the same): an alias bomb costs its size."""
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             key = k.value if isinstance(k, yaml.ScalarNode) else None
             yield key, node, v
-            yield from _walk(v, key)
+            yield from _walk(v, key, seen)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
             if isinstance(item, yaml.ScalarNode):
                 yield parent_key, None, item
             else:
-                yield from _walk(item, parent_key)
+                yield from _walk(item, parent_key, seen)
 
 
 def _entries(mapping) -> dict[str, object]:
@@ -324,7 +330,10 @@ def references_in(path: Path, rel: str) -> tuple[list[Reference], str | None]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return [], "not UTF-8 text"
-    return list(reader(rel, text)), None
+    try:
+        return list(reader(rel, text)), None
+    except RecursionError:  # YAML or JSON nested thousands deep
+        return [], "nested too deeply"
 
 
 def scan_folder(folder: Path, label: str) -> tuple[list[Reference], dict[str, str]]:

@@ -181,6 +181,8 @@ class Drift:
     current: tuple[str, str]
     as_of: dt.date
     differences: pd.DataFrame
+    empty: tuple[str, ...] = ()  # desired-state files that declare no setting compared
+    declared: int | None = None  # settings the desired-state files declare (None: a baseline snapshot)
 
     @property
     def unapproved(self) -> pd.DataFrame:
@@ -188,7 +190,8 @@ class Drift:
 
     @property
     def exit_code(self) -> int:
-        return 2 if len(self.unapproved) else 0
+        """2 unapproved drift; 3 inconclusive (the desired state declares nothing to compare); 0."""
+        return 2 if len(self.unapproved) else 3 if self.declared == 0 else 0
 
     def to_frame(self) -> pd.DataFrame:
         return self.differences
@@ -198,6 +201,7 @@ class Drift:
 
         return {"baseline": dict(zip(("env", "tag"), self.baseline, strict=True)),
                 "current": dict(zip(("env", "tag"), self.current, strict=True)), "as_of": self.as_of.isoformat(),
+                "declared": self.declared, "declares_nothing": list(self.empty),
                 "counts": self.differences["status"].value_counts().to_dict(),
                 "differences": json_records(self.differences)}
 
@@ -224,14 +228,16 @@ def drift(db: PathLike, *, env: str, baseline_env: str | None = None, baseline_t
             from ..artefacts.iac import compare_desired, read_desired
 
             key = store_key(Path(db), create=False)
-            declared = [d for path in desired for d in read_desired(Path(path), key)]
+            per_file = {str(path): read_desired(Path(path), key) for path in desired}
+            declared = [d for found in per_file.values() for d in found]
+            empty = tuple(path for path, found in per_file.items() if not found)
             raw = compare_desired(entries, declared)
             diff = classify(raw.drop(columns="declared_by"), env, register, day)
             diff = diff.rename(columns={"baseline": "desired"}).assign(declared_by=raw["declared_by"].to_numpy())
             diff = diff.astype(object).where(diff.notna(), None)
             base = ("desired", ", ".join(Path(p).name for p in desired))
             return Drift(base, (cur.env, cur.tag), day, diff[[c if c != "baseline" else "desired" for c in DRIFT_COLUMNS]
-                                                              + ["declared_by"]])
+                                                              + ["declared_by"]], empty, len(declared))
         base_row = store.find_snapshot(env=baseline_env, tag=baseline_tag)
         diff = classify(diff_entries(store.snapshot_entries(base_row.snapshot_id), entries), env, register, day)
     return Drift((base_row.env, base_row.tag), (cur.env, cur.tag), day, diff)
