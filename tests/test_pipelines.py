@@ -160,7 +160,7 @@ def test_an_alias_bomb_costs_its_size_and_deep_nesting_is_skipped(tmp_path):
     root = tmp_path / "h"
     root.mkdir()
     bomb = ['a: &a [{image: "postgres:12"}, {image: "postgres:12"}, {image: "postgres:12"}]']
-    bomb += [f"{n}: &{n} [{', '.join(['*' + p] * 9)}]" for p, n in zip("abcdefghijk", "bcdefghijkl")]
+    bomb += [f"{n}: &{n} [{', '.join(['*' + p] * 9)}]" for p, n in zip("abcdefghijk", "bcdefghijkl", strict=True)]
     (root / "bomb.yml").write_text("\n".join(bomb) + "\nlast:\n  image: postgres:16.4\n")  # 3 * 9**11 images
     (root / "deep.yaml").write_text("a: " + "[" * 20000 + "]" * 20000 + "\n")
     (root / "package.json").write_text('{"dependencies": ' + "[" * 50000 + "]" * 50000 + "}")
