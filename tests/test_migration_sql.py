@@ -183,3 +183,57 @@ def test_cli(sample):
     (sample / "migrations" / "001_orders_7_0.sql").unlink()
     out = runner.invoke(cli, ["migration", "lint", str(sample / "plan.yaml")])
     assert out.exit_code == 1 and "migration.sql(=migrations/*.sql): no such file" in out.output
+
+
+@pytest.mark.parametrize(("sql", "shown"), [
+    ("CREATE USER app WITH PASSWORD 'S3cret!pw'", "CREATE USER app WITH PASSWORD '***'"),
+    ("ALTER ROLE app PASSWORD 'it''s-secret'", "ALTER ROLE app PASSWORD '***'"),
+    ("CREATE USER 'u'@'%' IDENTIFIED BY 'pw123456'", "CREATE USER 'u'@'%' IDENTIFIED BY '***'"),
+    ("CREATE USER 'u'@'%' IDENTIFIED WITH mysql_native_password BY 'pw'",
+     "CREATE USER 'u'@'%' IDENTIFIED WITH mysql_native_password BY '***'"),
+    ("INSERT INTO cfg VALUES ('dsn', 'postgres://app:hunter2@db/x')", "INSERT INTO cfg VALUES ('dsn', '***')"),
+    ("INSERT INTO cfg VALUES ('gh', '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')", "INSERT INTO cfg VALUES ('gh', '***')"),
+    ("CREATE USER MAPPING FOR u SERVER s OPTIONS (user 'u', password 'pw9')",
+     "CREATE USER MAPPING FOR u SERVER s OPTIONS (user 'u', password '***')"),
+    ("COPY t FROM PROGRAM 'curl https://u:tok3n99@h/x'", "COPY t FROM PROGRAM '***'"),
+    ("SELECT * FROM dblink(connstr) -- mysql://root:pw@h/db", "SELECT * FROM dblink(connstr) -- mysql://***:***@h/db"),
+    ("UPDATE t SET a = 'hello world' WHERE b = 'it''s'", "UPDATE t SET a = 'hello world' WHERE b = 'it''s'"),
+])
+def test_secrets_in_statements_are_never_shown(sql, shown):
+    from upgradesim.artefacts.ddl import mask_secrets
+
+    assert mask_secrets(sql) == shown
+
+
+def test_no_secret_leaves_the_lint_even_from_unparseable_sql(tmp_path):
+    found = lint_sql("CREATE USER app PASSWORD 'S3cretPW';\nTHIS 'postgres://u:pw12345@h/db' BROKEN;\n"
+                     "INSERT INTO t VALUES ('x', 'PASSWORD never closed);\n", "m.sql")
+    assert [(s.line, s.operation, s.sql) for s in found] == [
+        (1, "command", "CREATE USER app PASSWORD '***'"), (2, "unparseable", "THIS '***' BROKEN"),
+        (3, "unparseable", "INSERT INTO t VALUES ('x', 'PASSWORD never closed)")]
+    assert not any(word in repr(found) for word in ("S3cretPW", "pw12345"))
+
+
+def test_one_sql_file_without_a_list_and_files_with_no_statement(sample):
+    runner = CliRunner()
+    plan_text = (sample / "plan.yaml").read_text()
+    assert "  sql: [migrations/*.sql]" in plan_text
+    (sample / "plan.yaml").write_text(plan_text.replace("  sql: [migrations/*.sql]", "  sql: migrations/empty.sql"))
+    (sample / "migrations" / "empty.sql").write_text("-- written later\n\n")
+    plan = api.load(sample / "plan.yaml")
+    assert plan.migration.sql == ("migrations/empty.sql",)
+    lint = lint_migration(plan, sample, SIZES)
+    assert lint.statements[["file", "line", "operation", "severity"]].values.tolist() == [
+        ["empty.sql", 1, "no statement", "warning"]]
+    assert (lint.judged, lint.exit_code) == (0, 3)
+    assert with_sql_migration(plan, sample, sample / "none.duckdb")[1] == (
+        "migration from rows / rows_per_s: no table sizes in the store (upgradesim migration sizes)")
+    out = runner.invoke(cli, ["migration", "lint", str(sample / "plan.yaml")])
+    assert out.exit_code == 3 and out.output.splitlines() == [
+        "postgresql 16.4: 0 unparseable, 0 blocking, 1 warnings, 0 safe",
+        "  WARNING empty.sql:1 no statement", "            the file holds no SQL statement: is it the right file?",
+        "INCONCLUSIVE: the migration's SQL files hold no statement to judge"]
+    (sample / "plan.yaml").write_text(plan_text.replace("  sql: [migrations/*.sql]",
+                                                        "  sql: [migrations/empty.sql, migrations/*_7_0.sql]"))
+    lint = lint_migration(api.load(sample / "plan.yaml"), sample, SIZES)
+    assert (lint.judged, lint.exit_code, len(lint.statements)) == (8, 2, 9)

@@ -59,18 +59,24 @@ def migration_lint(plan: Path, db: Path | None, show_all: bool, as_json: bool) -
     rows = lint.statements if show_all else lint.findings
     counts = lint.to_dict()["counts"]
 
-    def minutes(v) -> str:
-        return "" if v is None or v != v else f" ~{v:.1f} min"
+    def minutes(v) -> str:  # timed only from a store's table sizes
+        return "" if db is None or v is None or v != v else f" ~{v:.1f} min"
 
-    timing = ("" if lint.total_min is None else f"; {lint.total_min:.1f} min per region, {lint.blocking_min:.1f} "
+    def what(r) -> str:
+        if r.operation == "unparseable":
+            return f"unparseable: {r.statement}"
+        table = f" on {r.table}" if isinstance(r.table, str) and r.table else ""
+        return f"{r.operation}{table}{' [' + r.lock + ', blocks ' + r.blocks + ']' if r.lock else ''}"
+
+    timing = ("" if lint.total_min is None or db is None else f"; {lint.total_min:.1f} min per region, {lint.blocking_min:.1f} "
               "blocking")
     lines = [f"{lint.engine} {lint.version or ''}: {counts['error']} unparseable, {counts['blocker']} blocking, "
              f"{counts['warning']} warnings, {counts['ok']} safe{timing}",
-             *(f"  {r.severity.upper():8s}{r.file}:{r.line} {r.operation} on {r.table or '-'}"
-               f"{' [' + r.lock + ', blocks ' + r.blocks + ']' if r.lock else ''}{minutes(r.minutes)}"
+             *(f"  {r.severity.upper():8s}{r.file}:{r.line} {what(r)}{minutes(r.minutes)}"
                + (f"\n            {r.advice}" if r.advice else "") for r in rows.itertuples()),
              *([f"  no size for: {', '.join(t for t in lint.unsized if t)} (upgradesim migration sizes FILE)"]
-               if lint.unsized and db else [])]
+               if lint.unsized and db else []),
+             *(["INCONCLUSIVE: the migration's SQL files hold no statement to judge"] if not lint.judged else [])]
     _emit(as_json, lint.to_dict(), lines)
     sys.exit(lint.exit_code)
 

@@ -19,7 +19,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-__all__ = ["Statement", "lint_sql", "split_statements", "ENGINES"]
+__all__ = ["Statement", "lint_sql", "split_statements", "mask_secrets", "ENGINES"]
 
 ENGINES = ("postgresql", "mysql")
 _DIALECT = {"postgresql": "postgres", "mysql": "mysql"}
@@ -64,7 +64,7 @@ def split_statements(text: str, engine: str) -> list[tuple[int, str]]:
                 first = number
             buf.append(text_line)
             if text_line.rstrip().endswith(";") and first is not None:
-                out.append((first, "\n".join(buf).strip()))
+                out.append((first, "\n".join(buf).strip().removesuffix(";").rstrip()))  # as the tokenizer splits
                 first, buf = None, []
         if first is not None:
             out.append((first, "\n".join(buf).strip()))
@@ -82,6 +82,25 @@ def split_statements(text: str, engine: str) -> list[tuple[int, str]]:
     if start is not None:
         out.append((start.line, text[start.start:prev.end + 1]))
     return out
+
+
+_LITERAL = re.compile(r"(\b(?:PASSWORD|IDENTIFIED\s+(?:WITH\s+\S+\s+)?BY|SECRET|TOKEN)\s*(?:=\s*)?)?"
+                      r"([EeNn]?'(?:[^']|'')*'|\$\w*\$)", re.I)
+
+
+def mask_secrets(sql: str) -> str:
+    """The statement as it may be shown: a string literal given as a password (``PASSWORD '...'``,
+    ``IDENTIFIED BY '...'``) or carrying a credential is ``'***'``; so are the credentials of a URL."""
+    from ..control.secrets import _URL_USERINFO, secret_in_value
+
+    def one(m) -> str:
+        literal = m.group(2)
+        if m.group(1) or (literal.endswith("'") and secret_in_value(literal.strip("'EeNn")) is not None):
+            return (m.group(1) or "") + "'***'"
+        return m.group(0)
+
+    masked = _LITERAL.sub(one, sql)
+    return _URL_USERINFO.sub(lambda m: m.group(0).split("//", 1)[0] + "//***:***@", masked)
 
 
 def _name(table) -> str | None:
@@ -133,7 +152,8 @@ def lint_sql(text: str, file: str, engine: str = "postgresql", version: str | No
         flat = re.sub(r"\s+", " ", re.sub(r"--[^\n]*", " ", sql)).strip()
         if not flat:
             continue
-        shown = flat if len(flat) <= 160 else flat[:157] + "..."
+        shown = mask_secrets(flat)
+        shown = shown if len(shown) <= 160 else shown[:157] + "..."
         try:
             tree = sqlglot.parse_one(sql, read=_DIALECT[engine])
         except (ParseError, TokenError) as exc:
@@ -143,13 +163,13 @@ def lint_sql(text: str, file: str, engine: str = "postgresql", version: str | No
                     table, operation, lock, blocks, work, severity, advice = found
                     out.append(rules.make(line, shown, table, operation, lock, blocks, work, severity, advice))
                     continue
-            detail = str(exc).splitlines()[0]
+            detail = mask_secrets(str(exc).splitlines()[0])
             out.append(Statement(file, line, shown, None, "unparseable", "", "unknown", "none", "error",
-                                 f"not valid SQL for {engine}: {detail}; judged by hand"))
+                                 f"not valid SQL for {engine}: {detail}; judge it by hand"))
             continue
         if tree is None or not isinstance(tree, _statement_types()):  # "SELEC x" parses as an alias
             out.append(Statement(file, line, shown, None, "unparseable", "", "unknown", "none", "error",
-                                 f"not a {engine} statement; judged by hand"))
+                                 f"not a {engine} statement; judge it by hand"))
             continue
         out.extend(_judge(tree, flat, shown, line, rules))
     return out

@@ -75,8 +75,14 @@ class MigrationLint:
         return self.statements[self.statements["severity"].isin(["blocker", "error", "warning"])].reset_index(drop=True)
 
     @property
+    def judged(self) -> int:
+        """Statements judged (an empty file's note is not one)."""
+        return int((self.statements["operation"] != "no statement").sum())
+
+    @property
     def exit_code(self) -> int:
-        return 2 if self.statements["severity"].isin(["blocker", "error"]).any() else 0
+        """2 a blocking or unparseable statement; 3 no statement at all to judge; else 0."""
+        return 2 if self.statements["severity"].isin(["blocker", "error"]).any() else 3 if not self.judged else 0
 
     @property
     def blocking_min(self) -> float | None:
@@ -120,7 +126,13 @@ def lint_migration(plan: Plan, plan_dir: str | os.PathLike, sizes: dict[str, dic
         for path in matches:
             text = read_text(path, what="SQL file")
             files.append(str(path))
-            for stmt in lint_sql(text, path.name, engine, version):
+            statements = lint_sql(text, path.name, engine, version)
+            if not statements:
+                rows.append({"file": path.name, "line": 1, "statement": "", "table": None, "operation": "no statement",
+                             "lock": "", "blocks": "nothing", "work": "none", "severity": "warning",
+                             "advice": "the file holds no SQL statement: is it the right file?", "minutes": 0.0,
+                             "scratch_gb": 0.0})
+            for stmt in statements:
                 size = _size(sizes or {}, stmt.table)
                 minutes, scratch = _minutes(stmt, size, plan)
                 if minutes is None:
@@ -166,6 +178,8 @@ def with_sql_migration(plan: Plan, plan_dir: str | os.PathLike | None, db: str |
     if not sizes:
         return plan, "migration from rows / rows_per_s: no table sizes in the store (upgradesim migration sizes)"
     lint = lint_migration(plan, plan_dir or ".", sizes)
+    if not lint.judged:
+        return plan, "migration from rows / rows_per_s: its SQL files hold no statement"
     if lint.unsized:
         return plan, (f"migration from rows / rows_per_s: no size for {', '.join(t for t in lint.unsized if t)} "
                       "(upgradesim migration sizes)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from .base import Name, NonNegative, Positive, Probability, _Frozen
 from .distributions import Duration, Fixed
@@ -67,3 +67,9 @@ class Migration(_Frozen):
     restore_min: Positive = 60  # non-transactional failure: restore from backup
     long_transactions: LongTransactions = LongTransactions()
     data: DataMigration = DataMigration()
+
+    @field_validator("sql", mode="before")
+    @classmethod
+    def _one_file(cls, value):
+        """``sql: migrations/001.sql`` is one file, as ``sql: [migrations/001.sql]``."""
+        return (value,) if isinstance(value, str) else value
