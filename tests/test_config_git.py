@@ -168,6 +168,61 @@ def test_git_refusals_store_nothing(tmp_path, repo):
     assert _snapshots(db) == 2
 
 
+def _repo_state(repo: Path) -> tuple:
+    """Everything a failed snapshot must leave as it was: refs, index, working tree."""
+    return (_git(repo, "for-each-ref", "--format=%(refname) %(objectname)"), _git(repo, "status", "--porcelain", "-uall"),
+            _git(repo, "ls-files", "-s"), sorted(p.relative_to(repo).as_posix() for p in repo.rglob("*")
+                                                  if ".git" not in p.relative_to(repo).parts))
+
+
+def test_git_refusing_late_puts_the_repository_back(tmp_path, repo):
+    src, db = _configs(tmp_path / "c"), tmp_path / "s.duckdb"
+    (repo / "other.txt").write_text("someone's staged work\n")
+    _git(repo, "add", "other.txt")
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 'policy: no commits today' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    before = _repo_state(repo)  # a branch with no commit yet
+    with pytest.raises(DataError, match=r"--git\(=.*repo\): git failed: .*policy: no commits today"):
+        api.snapshot(src, env="prod", tag="a", db=db, git=repo)
+    assert _repo_state(repo) == before and not (repo / "prod").exists() and _snapshots(db) == 0
+    hook.unlink()
+    api.snapshot(src, env="prod", tag="a", db=db, git=repo)
+    (src / "plain.yaml").write_text("a: 2\n")
+    (src / "db.ini").unlink()
+    (repo / ".git" / "refs" / "tags" / "upgradesim" / "prod" / "b.lock").write_text("")  # another git holds the tag
+    before = _repo_state(repo)
+    with pytest.raises(DataError, match=r"git failed: .*b\.lock"):
+        api.snapshot(src, env="prod", tag="b", db=db, git=repo)
+    assert _repo_state(repo) == before and (repo / "prod" / "db.ini").exists()  # commit undone, files as tagged
+    assert _git(repo, "log", "--format=%s").splitlines() == ["upgradesim snapshot prod/a"] and _snapshots(db) == 1
+    (repo / ".git" / "refs" / "tags" / "upgradesim" / "prod" / "b.lock").unlink()
+    with pytest.raises(DataError, match=r"--tag\(=x.lock\): git refuses upgradesim/prod/x.lock as a tag name"):
+        api.snapshot(src, env="prod", tag="x.lock", db=db, git=repo)
+    assert _repo_state(repo) == before
+
+
+def test_a_store_failing_after_git_takes_the_git_commit_back(tmp_path, repo, monkeypatch):
+    from upgradesim.store import Store
+
+    src, db = _configs(tmp_path / "c"), tmp_path / "s.duckdb"
+    api.snapshot(src, env="staging", tag="a", db=db, git=repo)
+    before = _repo_state(repo)
+    real = Store.write_snapshot
+
+    def failing(self, *args, before_commit=None, **kw):
+        def then_fail(snapshot_id, taken_at):
+            before_commit(snapshot_id, taken_at)  # git commits and tags ...
+            raise OSError("disk full")  # ... then the store cannot commit
+
+        return real(self, *args, before_commit=then_fail, **kw)
+
+    monkeypatch.setattr(Store, "write_snapshot", failing)
+    with pytest.raises(OSError, match="disk full"):
+        api.snapshot(src, env="prod", tag="b", db=db, git=repo)
+    assert _repo_state(repo) == before and not (repo / "prod").exists() and _snapshots(db) == 1
+
+
 def test_restore_refusals(tmp_path, repo):
     src, db = _configs(tmp_path / "c"), tmp_path / "s.duckdb"
     api.snapshot(src, env="prod", tag="a", db=db)
@@ -221,3 +276,18 @@ def test_the_sample_configuration_round_trips(tmp_path, repo):
         changed += [(name, b.split("=")[0].split(":")[0].strip()) for b, a in zip(before, after, strict=True) if b != a]
     assert changed == [(".env", "BROKER_URL"), ("app.yaml", "api_token"), ("server.properties", "db.password")]
     assert sorted(done.placeholders["key"]) == ["BROKER_URL", "db.password", "payments.api_token"]
+
+
+def test_restore_from_a_tag_without_the_store_lists_the_placeholders_by_line(tmp_path, repo):
+    src, db = _configs(tmp_path / "c"), tmp_path / "s.duckdb"
+    api.snapshot(src, env="prod", tag="pre", db=db, git=repo)
+    with_store = api.restore(db, env="prod", tag="pre", to=tmp_path / "a", git=repo).placeholders
+    done = api.restore(tmp_path / "elsewhere.duckdb", env="prod", tag="pre", to=tmp_path / "b", git=repo)
+    assert not (tmp_path / "elsewhere.duckdb").exists() and done.source == str(repo)
+    lines = {(r.file, r.placeholder): r.key for r in done.placeholders.itertuples()}
+    assert len(lines) == len(with_store) == 10
+    for r in with_store.itertuples():  # the same placeholders, each at its line of the restored file
+        line = int(lines[(r.file, r.placeholder)].removeprefix("line "))
+        assert r.placeholder in (tmp_path / "b" / r.file).read_text().splitlines()[line - 1]
+    password = with_store[(with_store["file"] == "app.yaml") & (with_store["key"] == "db.password")]["placeholder"]
+    assert lines[("app.yaml", password.item())] == "line 3"

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from ..errors import DataError
 
-__all__ = ["tag_name", "open_repo", "ensure_free", "commit_snapshot", "read_tag", "tagged_states", "safe_relative"]
+__all__ = ["tag_name", "open_repo", "ensure_free", "head_of", "commit_snapshot", "undo_snapshot", "read_tag", "tagged_states", "safe_relative"]
 
 _PREFIX = "upgradesim"
 
@@ -44,10 +44,46 @@ def open_repo(path: str | os.PathLike):
 
 
 def ensure_free(repo, env: str, tag: str) -> None:
+    """The tag ``upgradesim/<env>/<tag>`` is one git accepts and the repository does not have yet."""
+    import git
+
     name = tag_name(env, tag)
+    try:
+        repo.git.check_ref_format(f"refs/tags/{name}")
+    except git.GitCommandError:
+        raise DataError(f"--tag(={tag}): git refuses {name} as a tag name (see git check-ref-format: no '.lock' "
+                        "ending, no '.' after a '/')") from None
     if name in {t.name for t in repo.tags}:
         raise DataError(f"--tag(={tag}): the repository {repo.working_tree_dir} already has tag {name}; tags name one "
                         "state")
+
+
+def head_of(repo_path) -> str | None:
+    """The commit HEAD names (None on a branch with no commit yet)."""
+    repo = open_repo(repo_path)
+    return repo.head.commit.hexsha if repo.head.is_valid() else None
+
+
+def undo_snapshot(repo_path, *, env: str, tag: str, previous: str | None) -> None:
+    """Put the repository back as it was before :func:`commit_snapshot`: the tag deleted, the
+    branch at ``previous``, ``<env>/`` in the index and working tree as ``previous`` had it."""
+    repo = open_repo(repo_path)
+    g = repo.git
+    name = tag_name(env, tag)
+    if name in {t.name for t in repo.tags}:
+        g.tag("-d", name)
+    if repo.head.is_valid() and repo.head.commit.hexsha != previous:
+        if previous is not None:
+            g.reset("--soft", previous)
+        elif not repo.head.is_detached:
+            g.update_ref("-d", repo.head.ref.path)  # the branch had no commit: it has none again
+    had = previous is not None and env in [t.name for t in repo.commit(previous).tree.trees]
+    if had:
+        g.reset("-q", previous, "--", env)
+        g.checkout(previous, "--", env)
+    else:
+        g.rm("-r", "-q", "--cached", "--ignore-unmatch", "--", env)
+    g.clean("-f", "-d", "-q", "--", env)  # <env>/ was clean before: what is untracked there was written by us
 
 
 def safe_relative(file: str) -> PurePosixPath:
@@ -75,15 +111,28 @@ def _identity(repo) -> dict[str, str]:
 
 def commit_snapshot(repo_path, *, env: str, tag: str, change_id: str, snapshot_id: str, taken_at: dt.datetime,
                     contents: dict[str, bytes | None], not_kept: dict[str, str]) -> str:
-    """Write the snapshot's files under ``<env>/``, commit them and tag the commit; returns its sha."""
-    import git
-
+    """Write the snapshot's files under ``<env>/``, commit them and tag the commit; returns its sha.
+    When git refuses any step, the repository is put back as it was."""
     repo = open_repo(repo_path)
     ensure_free(repo, env, tag)
     root = Path(repo.working_tree_dir) / env
     if root.exists() and repo.is_dirty(untracked_files=True, path=env):
         raise DataError(f"--git(={repo_path}): {env}/ has uncommitted changes; commit or stash them first")
+    previous = repo.head.commit.hexsha if repo.head.is_valid() else None
     wanted = {safe_relative(f).as_posix(): data for f, data in contents.items() if data is not None}
+    try:
+        _write_and_commit(repo, root, env, tag, wanted, change_id=change_id, snapshot_id=snapshot_id,
+                          taken_at=taken_at, not_kept=not_kept)
+    except BaseException:
+        undo_snapshot(repo_path, env=env, tag=tag, previous=previous)  # git refused: the repository as it was
+        raise
+    return repo.head.commit.hexsha
+
+
+def _write_and_commit(repo, root: Path, env: str, tag: str, wanted: dict[str, bytes], *, change_id: str,
+                      snapshot_id: str, taken_at: dt.datetime, not_kept: dict[str, str]) -> None:
+    import git
+
     if root.exists():
         for path in sorted(root.rglob("*"), reverse=True):
             rel = path.relative_to(root).as_posix()
@@ -105,9 +154,9 @@ def commit_snapshot(repo_path, *, env: str, tag: str, change_id: str, snapshot_i
             repo.git.commit("--allow-empty", "-m", f"upgradesim snapshot {env}/{tag}", "-m", message, "--", env)
             repo.create_tag(tag_name(env, tag), message=message)
     except git.GitCommandError as exc:
-        detail = (exc.stderr or str(exc)).strip().splitlines()
-        raise DataError(f"--git(={repo_path}): git failed: {detail[-1] if detail else exc.status}") from None
-    return repo.head.commit.hexsha
+        detail = [line.strip(" '") for line in (exc.stderr or str(exc)).strip().splitlines() if line.strip(" '")]
+        said = next((line for line in detail if "fatal:" in line or "error:" in line), detail[-1] if detail else "")
+        raise DataError(f"--git(={repo.working_tree_dir}): git failed: {said or exc.status}") from None
 
 
 def read_tag(repo_path, env: str, tag: str) -> dict[str, bytes]:

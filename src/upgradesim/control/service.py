@@ -50,8 +50,10 @@ def snapshot(folder: PathLike, *, env: str, tag: str, db: PathLike, git: PathLik
 
     safe_name(env, "--env")
     safe_name(tag, "--tag")
+    previous = None
     if git is not None:
         gitrepo.ensure_free(gitrepo.open_repo(git), env, tag)  # before anything is read or written
+        previous = gitrepo.head_of(git)
     found = read_config_files(Path(folder), store_key(Path(db)))
     commits: list[str] = []
 
@@ -61,9 +63,14 @@ def snapshot(folder: PathLike, *, env: str, tag: str, db: PathLike, git: PathLik
                                                    taken_at=taken_at, contents=found.contents,
                                                    not_kept=found.not_kept))
 
-    with Store(Path(db)) as store:
-        snapshot_id = store.write_snapshot(env, tag, str(folder), found.entries, found.hashes,
-                                           contents=found.contents, notes=found.not_kept, before_commit=to_git)
+    try:
+        with Store(Path(db)) as store:
+            snapshot_id = store.write_snapshot(env, tag, str(folder), found.entries, found.hashes,
+                                               contents=found.contents, notes=found.not_kept, before_commit=to_git)
+    except BaseException:
+        if commits:  # committed to git, then the store did not commit: git goes back too
+            gitrepo.undo_snapshot(git, env=env, tag=tag, previous=previous)
+        raise
     return Snapshot(snapshot_id, env, tag, len(found.hashes), len(found.entries),
                     sum(e.secret for e in found.entries), dict(found.not_kept), commits[0] if commits else None)
 
@@ -143,7 +150,25 @@ def restore(db: PathLike, *, env: str, tag: str, to: PathLike, git: PathLike | N
     holders = pd.DataFrame({"file": secrets["file"].astype(str), "key": secrets["key"].astype(str),
                             "placeholder": [placeholder(v) for v in secrets["value"]]})
     holders = holders[holders["file"].isin(written)].reset_index(drop=True)
+    if holders.empty:  # from a tag the store does not know: the placeholders by their line
+        holders = _placeholders_in({f: files[f] for f in written})
     return Restore(env, tag, source, to, written, not_kept, holders)
+
+
+def _placeholders_in(files: dict[str, bytes]) -> pd.DataFrame:
+    """file, key ("line N": the key is not known without the store), placeholder of each
+    placeholder written in ``files``."""
+    import re
+
+    import pandas as pd
+
+    from .redact import PLACEHOLDER
+
+    pattern = re.compile(PLACEHOLDER.pattern.encode())
+    newline = b"\n"
+    rows = [{"file": file, "key": f"line {data.count(newline, 0, m.start()) + 1}", "placeholder": m.group(0).decode()}
+            for file, data in sorted(files.items()) for m in pattern.finditer(data)]
+    return pd.DataFrame(rows, columns=["file", "key", "placeholder"])
 
 
 def config_log(db: PathLike | None = None, *, env: str | None = None, git: PathLike | None = None) -> pd.DataFrame:
