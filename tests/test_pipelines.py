@@ -125,6 +125,87 @@ def test_package_pins_by_purl_with_ranges():
                     ("build.gradle", 1, "9.0.85", "stale")]
 
 
+MANIFESTS = {
+    "infra/main.tf": """resource "aws_db_instance" "orders" {
+  engine         = "postgres"
+  engine_version = "12.17"   # pinned
+  tags = { team = "orders" }
+}
+
+resource "aws_rds_cluster" "reports" {
+  engine_version = "16.4"
+  engine         = "aurora-postgresql"
+}
+resource "aws_elasticache_cluster" "c" {
+  engine = "redis"
+  engine_version = "6.2"
+}
+resource "kubernetes_deployment" "api" {
+  spec {
+    container {
+      image = "python:3.9-slim" // "}" in a comment
+    }
+  }
+}
+resource "aws_db_instance" "templated" {
+  engine         = "postgres"
+  engine_version = "${var.pg_version}"
+}
+""",
+    "gradle/libs.versions.toml": """[versions]
+pg = "42.2.5"
+
+[libraries]
+postgres = { module = "org.postgresql:postgresql", version.ref = "pg" }
+driver2 = { group = "org.postgresql", name = "postgresql", version = { strictly = "42.7.4" } }
+other = "com.x:y:1.0"
+""",
+    "svc/pyproject.toml": """[project]
+name = "svc"
+requires-python = ">=3.8,<3.11"
+dependencies = ["requests>=2", "psycopg2 (<2.9)"]
+
+[tool.poetry.dependencies]
+python = "^3.12"
+requests = {version = "~2.31"}
+""",
+    "svc/go.mod": "module x\n\ngo 1.20\ntoolchain go1.22.3\n",
+    "svc/global.json": '{\n  "sdk": {\n    "version": "6.0.100"\n  }\n}\n',
+    "broken/pyproject.toml": "[project\n",
+    "broken/libs.versions.toml": "= nope",
+}
+
+
+def test_terraform_python_gradle_catalog_go_and_dotnet_pins(tmp_path):
+    for name, text in MANIFESTS.items():
+        (tmp_path / "m" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "m" / name).write_text(text)
+    refs, skipped = scan_folder(tmp_path / "m", "m")
+    targets = [Target(("db",), "postgresql", "postgresql", "16.4"), Target(("py",), "python", "python", "3.12.7"),
+               Target(("go",), "go", "go", "1.22.5"), Target(("net",), "dotnet", "dotnet", "8.0.401"),
+               Target(("cache",), "redis", "redis", "7.2.5"),
+               Target(("jdbc",), "pgjdbc", None, "42.7.4", ("maven", "org.postgresql/postgresql")),
+               Target(("http",), "requests", None, "2.32.3", ("pypi", "requests"))]
+    rows = [(r["file"], r["line"], r["kind"], r["found"], r["status"], r["suggestion"])
+            for r in judge_references(refs, targets)]
+    assert skipped == {}
+    assert rows == [
+        ("m/gradle/libs.versions.toml", 2, "dependency", "42.2.5", "stale", 'pg = "42.7.4"'),
+        ("m/gradle/libs.versions.toml", 6, "dependency", "42.7.4", "ok", ""),
+        ("m/infra/main.tf", 3, "engine version", "12.17", "stale", 'engine_version = "16.4"   # pinned'),
+        ("m/infra/main.tf", 8, "engine version", "16.4", "ok", ""),
+        ("m/infra/main.tf", 13, "engine version", "6.2", "stale", 'engine_version = "7.2"'),
+        ("m/infra/main.tf", 18, "image", "3.9", "stale", 'image = "python:3.12-slim" // "}" in a comment'),
+        ("m/svc/global.json", 3, "tool version", "6.0.100", "stale", '"version": "8.0.401"'),
+        ("m/svc/go.mod", 3, "tool version", "1.20", "stale", "go 1.22"),
+        ("m/svc/go.mod", 4, "tool version", "1.22.3", "stale", "toolchain go1.22.5"),
+        ("m/svc/pyproject.toml", 3, "engine", ">=3.8,<3.11", "stale", 'requires-python = ">=3.12"'),
+        ("m/svc/pyproject.toml", 4, "dependency", ">=2", "ok", ""),
+        ("m/svc/pyproject.toml", 7, "engine", "^3.12", "ok", ""),
+        ("m/svc/pyproject.toml", 8, "dependency", "~2.31", "stale", 'requests = {version = "~2.32"}'),
+    ]
+
+
 @pytest.mark.parametrize(("found", "target", "ecosystem", "expected"), [
     ("17", "17.0.12+7", None, True), ("17.0", "17.0.12", None, True), ("17.1", "17.0.12", None, False),
     ("11", "17", None, False), ("18", "17.0.1", None, False), ("latest", "1.0", None, None), ("", "1", None, None),

@@ -74,7 +74,7 @@ def _image_target(repo: str, targets: list[Target]) -> Target | None:
 
 
 def _row(ref: Reference, target: Target, found: str, status: str) -> dict:
-    suggested = suggest(found, target.version) if status == "stale" else ""
+    suggested = suggest(found, target.version, ref.ecosystem) if status == "stale" else ""
     line = ref.text.replace(found, suggested, 1) if suggested and found and found in ref.text else ""
     return {"file": ref.file, "line": ref.line, "component": ", ".join(target.components), "kind": ref.kind,
             "found": found or "(none)", "required": target.version,

@@ -122,12 +122,30 @@ def satisfies(found: str, target: str, ecosystem: str | None = None) -> bool | N
     (``17`` admits ``17.0.12``) or, for npm/PyPI/Maven ranges, a range containing it. None when
     ``found`` says no version (``latest``, an unresolved variable)."""
     text = found.strip()
-    if ecosystem and re.search(r"[\^~<>=*,|\[\]()]|\s-\s|\.x\b", text):
-        return _in_range(text, target, ecosystem)
+    if ecosystem and _RANGE.search(text):
+        return _in_range(_poetry(text) if ecosystem == "pypi" else text, target, ecosystem)
     have, want = _core(text), _core(target)
     if not have or not want:
         return None
     return want[:len(have)] == have
+
+
+_RANGE = re.compile(r"[\^~<>=*,|\[\]()]|\s-\s|\.x\b")
+
+
+def _poetry(text: str) -> str:
+    """Poetry's ``^``/``~`` constraints as PEP 440 ranges (``^3.8`` -> ``>=3.8,<4``, ``^0.2.3`` ->
+    ``>=0.2.3,<0.3``, ``~2.31`` -> ``>=2.31,<2.32``); any other text as it is."""
+    m = re.fullmatch(r"([\^~])(\d+(?:\.\d+)*)", text)
+    if not m:
+        return text
+    parts = [int(x) for x in m.group(2).split(".")]
+    if m.group(1) == "^":
+        at = next((i for i, x in enumerate(parts) if x), len(parts) - 1)
+    else:
+        at = min(1, len(parts) - 1) if len(parts) > 1 else 0
+    upper = parts[:at] + [parts[at] + 1]
+    return f">={m.group(2)},<{'.'.join(map(str, upper))}"
 
 
 def _in_range(text: str, target: str, ecosystem: str) -> bool | None:
@@ -145,9 +163,21 @@ def _in_range(text: str, target: str, ecosystem: str) -> bool | None:
         return None
 
 
-def suggest(found: str, target: str) -> str:
-    """The target written with the pin's precision: ``11`` -> ``17``, ``12.17.0`` -> ``16.4.0``."""
+def suggest(found: str, target: str, ecosystem: str | None = None) -> str:
+    """The target written with the pin's precision: ``11`` -> ``17``, ``12.17.0`` -> ``16.4.0``;
+    a range as a range of its kind admitting the target (``>=3.8,<3.11`` -> ``>=3.12``,
+    ``^16.0.0`` -> ``^20.11.0``, ``[9.0,10.0)`` -> ``[10.1.28,)``)."""
     have, want = _core(found), _core(target)
+    text = found.strip()
+    if ecosystem in ("npm", "pypi", "maven") and want and _RANGE.search(text):
+        full, minor = ".".join(map(str, want)), ".".join(map(str, want[:2]))
+        if ecosystem == "maven":
+            return f"[{full},)"
+        if text.startswith("==") and "," not in text:
+            return "==" + full
+        if text[0] in "^~" and not text.startswith("~="):
+            return text[0] + (full if ecosystem == "npm" else minor)
+        return f">={want[0] if ecosystem == 'npm' else minor}"
     if not have or not want:
         return ".".join(str(x) for x in want) or target
     return ".".join(str(x) for x in (want + [0] * len(have))[:len(have)])

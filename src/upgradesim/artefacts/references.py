@@ -3,7 +3,8 @@
 ``image``/``services``, GitHub ``container``/``services``, Jenkinsfiles), toolchain setups (GitHub
 ``actions/setup-*``, Jenkins ``tools``, ``.tool-versions``, ``.nvmrc``/``.python-version``/
 ``.java-version``/``runtime.txt``), build settings (Maven ``java.version``/compiler release,
-Gradle toolchains and compatibility) and package pins (Maven, Gradle, npm, pip).
+Gradle toolchains and compatibility) and package pins (Maven, Gradle, npm, pip); more in
+:mod:`.manifests` (pyproject, Gradle version catalogs, Terraform, go.mod, global.json).
 
 Binary, oversized and undecodable files are skipped and counted, never an error.
 """
@@ -313,7 +314,12 @@ def _reader(path: Path):
         return package_json
     if re.fullmatch(r"(requirements|constraints)[\w.\-]*\.txt", name):
         return requirements
-    return None
+    from . import manifests
+
+    return {"pyproject.toml": manifests.pyproject, "go.mod": manifests.go_mod,
+            "global.json": manifests.global_json}.get(name) or (
+        manifests.version_catalog if name.endswith(".versions.toml") else
+        manifests.terraform if name.endswith(".tf") else None)
 
 
 def references_in(path: Path, rel: str) -> tuple[list[Reference], str | None]:
