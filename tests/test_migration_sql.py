@@ -156,9 +156,21 @@ def test_sizes_csv_errors(tmp_path):
     good = tmp_path / "ok.csv"
     good.write_text("relname,n_live_tup,pg_table_size,pg_indexes_size\npublic.orders,10,2000,30\n")
     assert read_sizes(good)[["db_table", "rows", "bytes", "index_bytes"]].values.tolist() == [["public.orders", 10, 2000, 30]]
+    good.write_text("table,rows,bytes\norders,1.2e9,9223372036854775807\nlines, 7 ,\n")  # as exports write them
+    assert read_sizes(good)[["db_table", "rows", "bytes", "index_bytes"]].values.tolist() == [
+        ["orders", 1_200_000_000, 9223372036854775807, 0], ["lines", 7, 0, 0]]
     for text, message in [("table,rows\norders,1\n", "ok.csv:1: no bytes column"),
                           ("table,rows,bytes\norders,x,1\n", r"ok.csv:2: rows\(='x'\): must be a whole number"),
-                          ("table,rows,bytes\norders,1,-5\n", r"ok.csv:2: bytes\(=-5\): must not be negative"),
+                          ("table,rows,bytes\norders,1,-5\n", r"ok.csv:2: bytes\(=-5\): must be between 0 and "
+                           "9223372036854775807"),
+                          ("table,rows,bytes\norders,1e309,5\n", r"ok.csv:2: rows\(='1e309'\): must be a whole number"),
+                          ("table,rows,bytes\norders,nan,5\n", r"ok.csv:2: rows\(='nan'\): must be a whole number"),
+                          ("table,rows,bytes\norders,1.5,5\n", r"ok.csv:2: rows\(='1.5'\): must be a whole number"),
+                          ("table,rows,bytes\norders,1,9223372036854775808\n",
+                           r"ok.csv:2: bytes\(=9223372036854775808\): must be between 0 and 9223372036854775807"),
+                          ("table,rows,bytes\norders,1,5\nOrders,2,6\n",
+                           r"ok.csv:3: table\(='Orders'\): given twice \(line 2 too\); one size per table"),
+                          ("table,rows,bytes\n", "ok.csv: no table sizes"),
                           ("table,rows,bytes\n'; drop,1,1\n", "ok.csv:2: table.*not a table name"),
                           ("table,rows,bytes\norders,1\n", "ok.csv:2: 2 cells, the header has 3")]:
         good.write_text(text)

@@ -197,6 +197,27 @@ _ALIASES = {"db_table": ("table", "db_table", "relname", "table_name", "name"),
             "index_bytes": ("index_bytes", "pg_indexes_size", "index_length", "indexes_bytes")}
 
 
+_INT64 = 2**63 - 1
+
+
+def _count(text: str, where: str) -> int:
+    """A row or byte count: a whole number (``1200``, ``1.2e9`` as exports write it), 0 to 2**63-1."""
+    from ..errors import DataError
+
+    if re.fullmatch(r"[+-]?\d+", text):
+        value: int | float = int(text)
+    else:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not (value == value and abs(value) != float("inf") and value == int(value)):
+            raise DataError(f"{where}(={text!r}): must be a whole number")
+    if not 0 <= value <= _INT64:
+        raise DataError(f"{where}(={text}): must be between 0 and {_INT64}")
+    return int(value)
+
+
 def read_sizes(path: str | os.PathLike) -> pd.DataFrame:
     """Table sizes from a CSV (``table,rows,bytes[,index_bytes]``, or the column names of
     ``pg_stat_user_tables``/``information_schema.tables`` exports); one error per bad cell."""
@@ -211,19 +232,19 @@ def read_sizes(path: str | os.PathLike) -> pd.DataFrame:
     for need in ("db_table", "rows", "bytes"):
         if pick[need] is None:
             raise DataError(f"{path}:1: no {need.replace('db_', '')} column (one of {', '.join(_ALIASES[need])})")
-    out = []
+    out, seen = [], {}
     for number, rec in records:
         row = {"db_table": rec[pick["db_table"]]}
         if not re.fullmatch(r"[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*)?", row["db_table"]):
             raise DataError(f"{path}:{number}: {pick['db_table']}(={row['db_table']!r}): not a table name")
+        if row["db_table"].lower() in seen:
+            raise DataError(f"{path}:{number}: {pick['db_table']}(={row['db_table']!r}): given twice (line "
+                            f"{seen[row['db_table'].lower()]} too); one size per table")
+        seen[row["db_table"].lower()] = number
         for k in ("rows", "bytes", "index_bytes"):
-            text = rec.get(pick[k], "") if pick[k] else ""
-            try:
-                value = int(float(text)) if text else 0
-            except ValueError:
-                raise DataError(f"{path}:{number}: {pick[k]}(={text!r}): must be a whole number") from None
-            if value < 0:
-                raise DataError(f"{path}:{number}: {pick[k]}(={value}): must not be negative")
-            row[k] = value
+            text = (rec.get(pick[k]) or "").strip() if pick[k] else ""
+            row[k] = _count(text, f"{path}:{number}: {pick[k]}") if text else 0
         out.append(row)
+    if not out:
+        raise DataError(f"{path}: no table sizes (a header and no rows)")
     return pd.DataFrame(out, columns=["db_table", "rows", "bytes", "index_bytes"]).assign(measured_at=pd.NaT)
