@@ -72,6 +72,18 @@ def test_each_format_keeps_everything_but_the_secret_values(tmp_path):
         assert not any(secret.encode() in c for c in found.contents.values()), secret
 
 
+def test_a_checkouts_version_control_folders_and_links_are_not_configuration(tmp_path):
+    root = tmp_path / "c"
+    (root / ".git").mkdir(parents=True)
+    (root / ".git" / "hooks.yaml").write_text("a: 1\n")
+    (root / "sub" / ".svn").mkdir(parents=True)
+    (root / "sub" / ".svn" / "x.json").write_text("{}")
+    (root / "app.yaml").write_text("b: 2\n")
+    (root / "link.yaml").symlink_to(root / "app.yaml")
+    found = read_config_files(root, KEY)
+    assert sorted(found.hashes) == ["app.yaml"] and [(e.file, e.key) for e in found.entries] == [("app.yaml", "b")]
+
+
 def test_a_secret_that_cannot_be_replaced_in_place_is_not_kept(tmp_path):
     root = tmp_path / "c"
     root.mkdir()

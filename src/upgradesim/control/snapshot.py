@@ -161,6 +161,9 @@ def _flat_text(parsed: dict) -> dict[str, str]:
     return {k: _text(v) for k, v in flat.items()}
 
 
+_VCS = {".git", ".hg", ".svn"}  # a checkout's version-control folders are not its configuration
+
+
 def read_config_files(folder: str | Path, key: bytes) -> ConfigFiles:
     """Every config file below ``folder`` (see :class:`ConfigFiles`).
 
@@ -174,7 +177,8 @@ def read_config_files(folder: str | Path, key: bytes) -> ConfigFiles:
     if not folder.is_dir():
         raise DataError(f"{folder}: not a folder")
     entries, hashes, contents, not_kept = [], {}, {}, {}
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()
+                       and not _VCS & set(p.relative_to(folder).parts[:-1])):
         fmt = _format(path)
         if fmt is None:
             continue
