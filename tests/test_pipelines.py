@@ -176,6 +176,82 @@ requests = {version = "~2.31"}
 }
 
 
+CI_VARIABLES = {
+    ".github/workflows/ci.yml": """name: ci
+env:
+  PG: "12"
+jobs:
+  build:
+    strategy:
+      matrix:
+        java: [11, 17]
+        include:
+          - java: 21
+    services:
+      db:
+        image: postgres:${{ env.PG }}
+      cache:
+        image: postgres:${{ matrix.pg || '16.4' }}
+    steps:
+      - uses: actions/setup-java@v4
+        with: {distribution: temurin, java-version: "${{ matrix.java }}"}
+  other:
+    env: {PG: "16.4"}
+    container: postgres:$PG
+    steps:
+      - uses: actions/setup-java@v4
+        with: {java-version: "${{ matrix.java }}"}
+""",
+    ".gitlab-ci.yml": """variables:
+  PG_VERSION: "12.17"
+  JDK: {value: "11", description: "the JDK"}
+test:
+  image: eclipse-temurin:${JDK}-jre
+  services:
+    - name: postgres:$PG_VERSION
+      alias: db
+    - name: postgres:$UNDEFINED
+""",
+    "Dockerfile": "FROM postgres:${PG}\n",
+}
+
+
+def test_ci_variables_and_matrices_are_filled_in_and_reported_where_defined(tmp_path):
+    for name, text in CI_VARIABLES.items():
+        (tmp_path / "ci" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "ci" / name).write_text(text)
+    done = api.pipelines(PLAN, [tmp_path / "ci"])
+    rows = [(r.file, r.line, r.kind, r.found, r.status, r.suggestion) for r in done.references.itertuples()]
+    assert rows == [
+        ("ci/.github/workflows/ci.yml", 3, "image", "12", "stale", 'PG: "16"'),  # env at the top, its line
+        ("ci/.github/workflows/ci.yml", 8, "setup action", "11", "stale", "java: [17, 17]"),  # each matrix value
+        ("ci/.github/workflows/ci.yml", 8, "setup action", "17", "ok", ""),
+        ("ci/.github/workflows/ci.yml", 10, "setup action", "21", "stale", "- java: 17"),  # 21 does not admit 17
+        ("ci/.github/workflows/ci.yml", 15, "image", "16.4", "ok", ""),  # the expression's fallback
+        ("ci/.github/workflows/ci.yml", 20, "image", "16.4", "ok", ""),  # the job's own env wins
+        ("ci/.github/workflows/ci.yml", 24, "setup action", "${{ matrix.java }}", "unknown", "pin 17.0.12+7"),
+        ("ci/.gitlab-ci.yml", 2, "image", "12.17", "stale", 'PG_VERSION: "16.4"'),
+        ("ci/.gitlab-ci.yml", 3, "image", "11", "stale", 'JDK: {value: "17", description: "the JDK"}'),
+        ("ci/.gitlab-ci.yml", 9, "image", "$UNDEFINED", "unknown", "define the variable in the file, or pin 16.4"),
+        ("ci/Dockerfile", 1, "image", "${PG}", "unknown", "give the build argument a default, or pin 16.4"),
+    ]
+
+
+def test_a_matrix_of_matrices_is_cut_at_fifty_values():
+    from upgradesim.artefacts.civars import MAX_EXPANSIONS, context, expand
+
+    text = "jobs:\n  a:\n    strategy:\n      matrix: {x: [" + ", ".join(map(str, range(10))) + "], y: [" + ", ".join(
+        map(str, range(10))) + "]}\n"
+    import yaml
+
+    job = yaml.compose(text).value[0][1].value[0][1]
+    ctx = context(job, {}, text.splitlines())
+    found = expand("v${{ matrix.x }}.${{ matrix.y }}", ctx)
+    assert len(found) == MAX_EXPANSIONS == 50 and found[:2] == [("v0.0", None), ("v0.1", None)]
+    assert expand("v${{ matrix.z }}", ctx) == [("v${{ matrix.z }}", None)]
+    assert expand("plain", ctx) == [("plain", None)]
+
+
 def test_terraform_python_gradle_catalog_go_and_dotnet_pins(tmp_path):
     for name, text in MANIFESTS.items():
         (tmp_path / "m" / name).parent.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ with the target written in)."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -105,9 +106,10 @@ def judge_references(refs: list[Reference], targets: list[Target]) -> list[dict]
             if target is not None:
                 version = tag or ""
                 codename = CODENAMES.get(target.family or "", {}).get(version.split("-")[0])
-                if "$" in version:  # a build argument without a default
-                    rows.append(_row(ref, target, version, "unknown")
-                                | {"suggestion": f"give the build argument a default, or pin {target.version}"})
+                if "$" in version:  # a build argument without a default, a CI variable defined elsewhere
+                    docker = re.search(r"(^|/)(dockerfile|containerfile)|\.dockerfile$", ref.file.lower())
+                    fill = "give the build argument a default" if docker else "define the variable in the file"
+                    rows.append(_row(ref, target, version, "unknown") | {"suggestion": f"{fill}, or pin {target.version}"})
                 elif codename:
                     rows.append(_codename(ref, target, version.split("-")[0], codename))
                 else:

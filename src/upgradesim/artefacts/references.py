@@ -91,25 +91,42 @@ def _scalars(node) -> Iterator:
             yield from _scalars(item)
 
 
-def _walk(node, parent_key: str | None = None, seen: set[int] | None = None
-          ) -> Iterator[tuple[str | None, object, object]]:
-    """(key, key node, value node) of every mapping entry, depth first; sequences pass their key on.
-    A node an alias repeats is walked once (its lines are the same): an alias bomb costs its size."""
+def _walk(node, parent_key: str | None = None, seen: set[int] | None = None, ctx: dict | None = None,
+          lines: list[str] | None = None) -> Iterator[tuple[str | None, object, object, dict]]:
+    """(key, key node, value node, variables in scope) of every mapping entry, depth first;
+    sequences pass their key on. A node an alias repeats is walked once (its lines are the same):
+    an alias bomb costs its size."""
+    from . import civars
+
     seen = set() if seen is None else seen
+    ctx = {} if ctx is None else ctx
     if id(node) in seen:
         return
     seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
+        ctx = civars.context(node, ctx, lines or [])
         for k, v in node.value:
             key = k.value if isinstance(k, yaml.ScalarNode) else None
-            yield key, node, v
-            yield from _walk(v, key, seen)
+            yield key, node, v, ctx
+            yield from _walk(v, key, seen, ctx, lines)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
             if isinstance(item, yaml.ScalarNode):
-                yield parent_key, None, item
+                yield parent_key, None, item, ctx
             else:
-                yield from _walk(item, parent_key, seen)
+                yield from _walk(item, parent_key, seen, ctx, lines)
+
+
+def _filled(refs: Iterator[Reference], ctx: dict) -> Iterator[Reference]:
+    """Each reference with its CI variables filled in (one per matrix value); a version that comes
+    from one variable is reported at the line defining it."""
+    from . import civars
+
+    for ref in refs:
+        field = "name" if ref.kind == "image" else "found"
+        for value, source in civars.expand(getattr(ref, field), ctx):
+            done = replace(ref, **{field: value})
+            yield replace(done, line=source.line, text=source.text) if source is not None else done
 
 
 def _entries(mapping) -> dict[str, object]:
@@ -127,29 +144,39 @@ def yaml_file(file: str, text: str) -> Iterator[Reference]:
         return
     seen: set[int] = set()
     for doc in docs:
-        for key, owner, value in _walk(doc):
-            line = value.start_mark.line + 1
-            if key == "image" and isinstance(value, yaml.ScalarNode) and value.value and owner is not None:
-                yield _ref(file, lines, line, "image", value.value, "", ecosystem="docker")
-            elif key in ("image", "services", "container") and isinstance(value, yaml.MappingNode):
-                fields = _entries(value)
-                repo = fields.get("repository") or fields.get("name")
-                tag = fields.get("tag")
-                if isinstance(repo, yaml.ScalarNode) and id(value) not in seen:
-                    seen.add(id(value))
-                    reg = fields.get("registry")
-                    name = (f"{reg.value}/" if isinstance(reg, yaml.ScalarNode) and reg.value else "") + repo.value
-                    if isinstance(tag, yaml.ScalarNode) and str(tag.value):
-                        yield _ref(file, lines, tag.start_mark.line + 1, "image", f"{name}:{tag.value}", "",
-                                   ecosystem="docker")
-                    elif ":" in repo.value:
-                        yield _ref(file, lines, repo.start_mark.line + 1, "image", repo.value, "", ecosystem="docker")
-            elif key == "services" and owner is None and isinstance(value, yaml.ScalarNode) and ":" in value.value:
-                yield _ref(file, lines, line, "image", value.value, "", ecosystem="docker")  # GitLab services: [x:y]
-            elif key == "container" and isinstance(value, yaml.ScalarNode) and ":" in value.value:
-                yield _ref(file, lines, line, "image", value.value, "", ecosystem="docker")  # GitHub job container
-            elif key == "uses" and isinstance(value, yaml.ScalarNode) and owner is not None:
-                yield from _setup_action(file, lines, value.value, _entries(owner).get("with"))
+        for key, owner, value, ctx in _walk(doc, lines=lines):
+            yield from _filled(_yaml_entry(file, lines, key, owner, value, seen), ctx)
+
+
+def _yaml_entry(file, lines, key, owner, value, seen: set[int]) -> Iterator[Reference]:
+    line = value.start_mark.line + 1
+    if key == "image" and isinstance(value, yaml.ScalarNode) and value.value and owner is not None:
+        yield _ref(file, lines, line, "image", value.value, "", ecosystem="docker")
+    elif key in ("image", "services", "container") and isinstance(value, yaml.MappingNode):
+        fields = _entries(value)
+        repo = fields.get("repository") or fields.get("name")
+        tag = fields.get("tag")
+        if isinstance(repo, yaml.ScalarNode) and id(value) not in seen:
+            seen.add(id(value))
+            reg = fields.get("registry")
+            name = (f"{reg.value}/" if isinstance(reg, yaml.ScalarNode) and reg.value else "") + repo.value
+            if isinstance(tag, yaml.ScalarNode) and str(tag.value):
+                yield _ref(file, lines, tag.start_mark.line + 1, "image", f"{name}:{tag.value}", "",
+                           ecosystem="docker")
+            elif ":" in repo.value:
+                yield _ref(file, lines, repo.start_mark.line + 1, "image", repo.value, "", ecosystem="docker")
+    elif key == "services" and owner is None and isinstance(value, yaml.ScalarNode) and ":" in value.value:
+        yield _ref(file, lines, line, "image", value.value, "", ecosystem="docker")  # GitLab services: [x:y]
+    elif key == "services" and isinstance(value, yaml.SequenceNode):  # GitLab services: [{name: x:y, alias}]
+        for item in value.value:
+            name = _entries(item).get("name") if isinstance(item, yaml.MappingNode) else None
+            if isinstance(name, yaml.ScalarNode) and ":" in name.value and id(item) not in seen:
+                seen.add(id(item))
+                yield _ref(file, lines, name.start_mark.line + 1, "image", name.value, "", ecosystem="docker")
+    elif key == "container" and isinstance(value, yaml.ScalarNode) and ":" in value.value:
+        yield _ref(file, lines, line, "image", value.value, "", ecosystem="docker")  # GitHub job container
+    elif key == "uses" and isinstance(value, yaml.ScalarNode) and owner is not None:
+        yield from _setup_action(file, lines, value.value, _entries(owner).get("with"))
 
 
 def _setup_action(file, lines, uses: str, with_node) -> Iterator[Reference]:
