@@ -51,6 +51,13 @@ def test_measured_peaks_replace_the_plans_figures():
     found, rows = check_resources(plan, {("eu", "app"): {"memory_used_mb": 15800.0}})
     assert found[0]["severity"] == "blocker" and found[0]["evidence"].startswith("measured peak (telemetry): 15,800 MB")
     assert rows[0]["source"] == "measured peak (telemetry)" and rows[0]["used"] == 15800.0
+    # a peak above what a node has is a unit or capacity mistake, not a need: said, not judged
+    found, rows = check_resources(plan, {("eu", "app"): {"memory_used_mb": 16385.0}})
+    assert [(f["severity"], f["message"], f["recommendation"]) for f in found] == [
+        ("warning", "measured memory peak 16,385 MB is more than the 16,384 MB a node has: not judged",
+         "check the unit of telemetry's memory_used_mb (per host, in MB) and tiers[app].resources")]
+    found, _ = check_resources(plan, {("eu", "app"): {"memory_used_mb": 16384.0}})  # exactly full: a need
+    assert [f["severity"] for f in found] == ["blocker"]
 
 
 def test_the_migration_rewrite_needs_scratch_on_the_database_disks():

@@ -56,7 +56,12 @@ def check_resources(plan: Plan, measured: dict[tuple[str, str], dict] | None = N
                              "per_node": cap, "used": used, "after": after, "during": during, "unit": unit,
                              "source": source})
                 evidence = f"{source}: {used:,.0f} {unit} used of {cap:,.0f} {unit} per node; the target adds {extra:,.0f}"
-                if after > cap:
+                if seen.get(key) is not None and used > cap:  # more than a node has: a wrong unit or capacity
+                    findings.append(_finding("warning", where, f"measured {kind} peak {used:,.0f} {unit} is more than "
+                                             f"the {cap:,.0f} {unit} a node has: not judged", evidence,
+                                             f"check the unit of telemetry's {key} (per host, in {unit}) and "
+                                             f"tiers[{tier}].resources"))
+                elif after > cap:
                     findings.append(_finding("blocker", where, f"the target needs {after:,.0f} {unit} of {kind} per node; "
                                              f"the nodes have {cap:,.0f}", evidence,
                                              f"give the {tier} nodes in {region.name} at least {math.ceil(after / WARN_AT):,} "
