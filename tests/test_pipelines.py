@@ -213,6 +213,9 @@ test:
     - name: postgres:$UNDEFINED
 """,
     "Dockerfile": "FROM postgres:${PG}\n",
+    "deploy/docker-compose.yml": "services:\n  db:\n    image: ${REGISTRY:-registry12.example.com}/postgres:${PG_TAG:-12}\n"
+                                 "  app:\n    image: eclipse-temurin:${JDK}-jre\n  web:\n    image: postgres:${NOPE-}\n",
+    "deploy/.env": "# the compose project's variables\nJDK=11\n",
 }
 
 
@@ -234,6 +237,10 @@ def test_ci_variables_and_matrices_are_filled_in_and_reported_where_defined(tmp_
         ("ci/.gitlab-ci.yml", 3, "image", "11", "stale", 'JDK: {value: "17", description: "the JDK"}'),
         ("ci/.gitlab-ci.yml", 9, "image", "$UNDEFINED", "unknown", "define the variable in the file, or pin 16.4"),
         ("ci/Dockerfile", 1, "image", "${PG}", "unknown", "give the build argument a default, or pin 16.4"),
+        ("ci/deploy/docker-compose.yml", 3, "image", "12", "stale",  # the tag's 12, not the registry's
+         "image: ${REGISTRY:-registry12.example.com}/postgres:${PG_TAG:-16}"),
+        ("ci/deploy/docker-compose.yml", 5, "image", "11", "stale", "pin 17.0.12+7"),  # JDK from .env
+        ("ci/deploy/docker-compose.yml", 7, "image", "${NOPE-}", "unknown", "define the variable in the file, or pin 16.4"),
     ]
 
 

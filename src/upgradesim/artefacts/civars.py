@@ -1,6 +1,7 @@
-"""Variables a CI definition fills in before a version is used: GitLab ``variables:`` and GitHub
-``env:`` (``$VAR``, ``${VAR}``, ``${{ env.VAR }}``), and GitHub's ``strategy.matrix`` (``${{
-matrix.java }}`` is each value of the matrix, ``${{ matrix.pg || '12' }}`` falls back to ``12``).
+"""Variables a CI definition fills in before a version is used: GitLab ``variables:``, GitHub
+``env:`` and a compose file's ``.env`` (``$VAR``, ``${VAR}``, ``${VAR:-default}``, ``${{ env.VAR
+}}``), and GitHub's ``strategy.matrix`` (``${{ matrix.java }}`` is each value of the matrix, ``${{
+matrix.pg || '12' }}`` falls back to ``12``).
 
 A context maps a name to the places it is defined (value, line, line text); the innermost mapping
 that defines a name wins, as in the CI systems. A reference whose version comes from one variable
@@ -15,10 +16,10 @@ from dataclasses import dataclass
 
 import yaml
 
-__all__ = ["Definition", "context", "expand"]
+__all__ = ["Definition", "context", "expand", "dotenv_context"]
 
 MAX_EXPANSIONS = 50  # values one text expands to (a matrix times a matrix ...)
-_EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,9 @@ def context(mapping, ctx: dict, lines: list[str]) -> dict:
 
 
 def _choices(match, ctx: dict) -> list[Definition] | None:
-    if match.group(1) is None:  # $VAR, ${VAR}
-        return ctx.get(f"var:{match.group(2) or match.group(3)}")
+    if match.group(1) is None:  # $VAR, ${VAR}, ${VAR:-default} (compose and shell)
+        found = ctx.get(f"var:{match.group(2) or match.group(4)}")
+        return found or ([Definition(match.group(3), 0, "")] if match.group(3) else None)
     for alternative in match.group(1).split("||"):
         alternative = alternative.strip()
         if m := re.fullmatch(r"matrix\.([\w-]+)", alternative):
@@ -106,3 +108,13 @@ def expand(text: str, ctx: dict) -> list[tuple[str, Definition | None]]:
         source = combo[0] if len(combo) == 1 and combo[0].line else None
         out.append(("".join(filled) + text[last:], source))
     return out
+
+
+def dotenv_context(text: str) -> dict:
+    """The variables of a compose project's ``.env`` (defined in another file: no line to report)."""
+    from io import StringIO
+
+    from dotenv.parser import parse_stream
+
+    return {f"var:{b.key}": [Definition(b.value, 0, "")] for b in parse_stream(StringIO(text))
+            if b.key and b.value is not None and not b.error}

@@ -76,7 +76,10 @@ def _image_target(repo: str, targets: list[Target]) -> Target | None:
 
 def _row(ref: Reference, target: Target, found: str, status: str) -> dict:
     suggested = suggest(found, target.version, ref.ecosystem) if status == "stale" else ""
-    line = ref.text.replace(found, suggested, 1) if suggested and found and found in ref.text else ""
+    line = ""
+    if suggested and found and found in ref.text:  # an image's tag ends its name: its last occurrence
+        at = ref.text.rfind(found) if ref.kind == "image" else ref.text.find(found)
+        line = ref.text[:at] + suggested + ref.text[at + len(found):]
     return {"file": ref.file, "line": ref.line, "component": ", ".join(target.components), "kind": ref.kind,
             "found": found or "(none)", "required": target.version,
             "suggestion": line or (f"pin {target.version}" if status != "ok" else ""), "status": status}

@@ -133,7 +133,8 @@ def _entries(mapping) -> dict[str, object]:
     return {k.value: v for k, v in mapping.value if isinstance(k, yaml.ScalarNode)}
 
 
-def yaml_file(file: str, text: str) -> Iterator[Reference]:
+def yaml_file(file: str, text: str, env: dict | None = None) -> Iterator[Reference]:
+    """``env``: variables defined outside the file (a compose project's ``.env``)."""
     lines = _lines(text)
     try:
         docs = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
@@ -144,7 +145,7 @@ def yaml_file(file: str, text: str) -> Iterator[Reference]:
         return
     seen: set[int] = set()
     for doc in docs:
-        for key, owner, value, ctx in _walk(doc, lines=lines):
+        for key, owner, value, ctx in _walk(doc, ctx=env, lines=lines):
             yield from _filled(_yaml_entry(file, lines, key, owner, value, seen), ctx)
 
 
@@ -364,9 +365,23 @@ def references_in(path: Path, rel: str) -> tuple[list[Reference], str | None]:
     except UnicodeDecodeError:
         return [], "not UTF-8 text"
     try:
+        if reader is yaml_file and re.match(r"(docker-)?compose\b", path.name.lower()):
+            return list(yaml_file(rel, text, _dotenv(path.parent / ".env"))), None
         return list(reader(rel, text)), None
     except RecursionError:  # YAML or JSON nested thousands deep
         return [], "nested too deeply"
+
+
+def _dotenv(path: Path) -> dict | None:
+    """The variables of the ``.env`` beside a compose file (none when absent or unreadable)."""
+    from .civars import dotenv_context
+
+    if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_FILE_BYTES:
+        return None
+    try:
+        return dotenv_context(path.read_bytes().decode("utf-8-sig"))
+    except (UnicodeDecodeError, OSError):
+        return None
 
 
 def scan_folder(folder: Path, label: str) -> tuple[list[Reference], dict[str, str]]:
