@@ -249,3 +249,11 @@ def test_one_sql_file_without_a_list_and_files_with_no_statement(sample):
                                                         "  sql: [migrations/empty.sql, migrations/*_7_0.sql]"))
     lint = lint_migration(api.load(sample / "plan.yaml"), sample, SIZES)
     assert (lint.judged, lint.exit_code, len(lint.statements)) == (8, 2, 9)
+
+
+def test_psql_backslash_commands_are_not_sql_and_an_include_is_named():
+    sql = ("\\set ON_ERROR_STOP on\nSET lock_timeout = '2s';\n  \\connect orders\nCREATE INDEX i ON orders (a);\n"
+           "\\ir 002_more.sql\nSELECT E'\\\\d';\n")
+    found = [(s.line, s.operation, s.sql, s.severity) for s in lint_sql(sql, "m.sql", "postgresql", "16")]
+    assert found == [(4, "create index", "CREATE INDEX i ON orders (a)", "blocker"),
+                     (5, "psql include", "\\ir 002_more.sql", "warning"), (6, "select", "SELECT E'\\\\d'", "ok")]

@@ -148,6 +148,8 @@ def lint_sql(text: str, file: str, engine: str = "postgresql", version: str | No
     logging.getLogger("sqlglot").setLevel(logging.ERROR)  # "falling back to a Command" is not news
     rules = _Rules(file, engine, version)
     out = []
+    text, includes = _psql_commands(text, file)
+    out += includes
     for line, sql in split_statements(text, engine):
         flat = re.sub(r"\s+", " ", re.sub(r"--[^\n]*", " ", sql)).strip()
         if not flat:
@@ -172,7 +174,26 @@ def lint_sql(text: str, file: str, engine: str = "postgresql", version: str | No
                                  f"not a {engine} statement; judge it by hand"))
             continue
         out.extend(_judge(tree, flat, shown, line, rules))
-    return out
+    return sorted(out, key=lambda s: s.line)  # stable: a statement's own findings stay in their order
+
+
+_META = re.compile(r"^[ \t]*\\(\S+)[^\n]*", re.M)
+
+
+def _psql_commands(text: str, file: str) -> tuple[str, list[Statement]]:
+    """psql's backslash commands end at the line's end and are not SQL: made comments (the lines
+    keep their numbers); an include (``\\i``, ``\\ir``) is SQL this lint does not see: a warning."""
+    found = []
+
+    def one(m) -> str:
+        if m.group(1) in ("i", "ir", "include", "include_relative"):
+            line = text.count("\n", 0, m.start()) + 1
+            found.append(Statement(file, line, m.group(0).strip(), None, "psql include", "", "unknown", "none",
+                                   "warning", "the included file's statements are not judged here: name it in "
+                                   "migration.sql too"))
+        return "--" + m.group(0)
+
+    return _META.sub(one, text), found
 
 
 def _judge(tree, flat: str, shown: str, line: int, r: _Rules) -> list[Statement]:
