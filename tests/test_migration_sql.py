@@ -76,6 +76,24 @@ def test_versions_and_mysql():
     assert one("CREATE INDEX i ON t (c)", "mysql", "8.0.36") == ("create index", "", "nothing", "index", "ok")
 
 
+@pytest.mark.parametrize(("sql", "expected"), [
+    ("ALTER TABLE t ADD INDEX idx (a)", ("add index", "", "nothing", "index", "ok")),
+    ("ALTER TABLE t ADD KEY idx (a)", ("add index", "", "nothing", "index", "ok")),
+    ("ALTER TABLE t ADD FULLTEXT INDEX ft (body)", ("add fulltext or spatial index", "", "writes", "index", "blocker")),
+    ("ALTER TABLE t ADD SPATIAL INDEX sp (g)", ("add fulltext or spatial index", "", "writes", "index", "blocker")),
+    ("ALTER TABLE t ADD UNIQUE KEY uk (a)", ("add key", "", "nothing", "index", "ok")),
+    ("ALTER TABLE t ADD PRIMARY KEY (id)", ("add primary key", "", "nothing", "rewrite", "warning")),
+    ("ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4", ("convert character set", "", "writes", "rewrite", "blocker")),
+    ("ALTER TABLE t ENGINE=InnoDB", ("rebuild table", "", "nothing", "rewrite", "warning")),
+    ("ALTER TABLE t FORCE", ("rebuild table", "", "nothing", "rewrite", "warning")),
+    ("RENAME TABLE t TO t2", ("rename", "", "nothing", "none", "warning")),
+    ("ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id)",
+     ("add foreign key", "", "writes", "rewrite", "blocker")),
+])
+def test_mysql_rules(sql, expected):
+    assert one(sql, "mysql", "8.0.36") == expected
+
+
 def test_lock_timeout_transactions_and_bad_sql_are_reported_and_the_rest_judged():
     sql = ("BEGIN;\nALTER TABLE orders ADD COLUMN c int;\nCREATE INDEX CONCURRENTLY i ON orders (a);\nCOMMIT;\n"
            "SELEC broken;\nINSERT INTO t VALUES ('it''s; fine'); -- a ; in a comment\nDROP INDEX j;\n")

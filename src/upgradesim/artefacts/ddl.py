@@ -270,6 +270,10 @@ def _classify(tree, flat: str, upper: str, r: _Rules):
                     "until it commits")
         return table, op, "ROW EXCLUSIVE", "nothing", "none", "ok", ""
     if isinstance(tree, exp.Alter):
+        if not pg and all(isinstance(a, exp.Property) for a in tree.args.get("actions") or []) and re.search(
+                r"\b(ENGINE|ROW_FORMAT|FORCE|KEY_BLOCK_SIZE)\b", upper):  # table options only: a rebuild
+            return (_name(tree.this), "rebuild table", "", "nothing", "rewrite", "warning",
+                    "rebuilds the table in place (online, but as long as a copy): run it off-peak")
         return _alter(tree, r)
     if isinstance(tree, exp.Command):
         return _command(upper, r)
@@ -342,6 +346,12 @@ def _action(action, tree, r: _Rules, pg: bool):
         inner = action.expressions[0] if action.expressions else None
         body = inner.expressions[0] if isinstance(inner, exp.Constraint) and inner.expressions else inner
         not_valid = tree.args.get("not_valid")
+        if isinstance(body, exp.IndexColumnConstraint):  # MySQL: ADD [FULLTEXT|SPATIAL] INDEX/KEY
+            if str(body.args.get("kind") or "").upper() in ("FULLTEXT", "SPATIAL"):
+                return ("add fulltext or spatial index", "", "writes", "index", "blocker",
+                        "InnoDB builds it without concurrent writes (the first FULLTEXT index rebuilds the table): "
+                        "run it in a window, or with gh-ost")
+            return "add index", "", "nothing", "index", "ok", "InnoDB builds a secondary index online"
         if isinstance(body, (exp.ForeignKey,)) or (body is not None and body.find(exp.ForeignKey)):
             if not pg:
                 return ("add foreign key", "", "writes", "rewrite", "blocker",
@@ -353,6 +363,9 @@ def _action(action, tree, r: _Rules, pg: bool):
         if isinstance(body, (exp.PrimaryKey, exp.UniqueColumnConstraint)) or (
                 body is not None and (body.find(exp.PrimaryKey) or body.find(exp.UniqueColumnConstraint))):
             if not pg:
+                if body is not None and (isinstance(body, exp.PrimaryKey) or body.find(exp.PrimaryKey)):
+                    return ("add primary key", "", "nothing", "rewrite", "warning",
+                            "InnoDB rebuilds the table in place for a new primary key: online, but as long as a copy")
                 return "add key", "", "nothing", "index", "ok", "InnoDB builds it online"
             return ("add primary key or unique", "ACCESS EXCLUSIVE", "reads and writes", "index", "blocker",
                     "CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... USING INDEX")
@@ -398,6 +411,13 @@ def _command(upper: str, r: _Rules):
     if words[:2] == ["LOCK", "TABLE"]:
         return (words[2].lower() if len(words) > 2 else None, "lock table", " ".join(words[4:-1]) or "ACCESS EXCLUSIVE",
                 "reads and writes", "none", "warning", "an explicit lock: hold it for as short as possible")
+    if r.engine == "mysql" and words[:2] == ["ALTER", "TABLE"] and "CONVERT" in words and "CHARACTER" in words:
+        return (words[2].lower().strip("`"), "convert character set", "", "writes", "rewrite", "blocker",
+                "copies the table and blocks writes: convert with gh-ost or pt-online-schema-change")
+    if words[:2] == ["RENAME", "TABLE"] or (words[:2] == ["ALTER", "TABLE"] and words[3:5] == ["RENAME", "TO"]):
+        return (words[2].lower().strip("`"), "rename", "ACCESS EXCLUSIVE" if r.engine == "postgresql" else "",
+                "nothing", "none", "warning",
+                "the release still running uses the old name: add the new one, dual-write, drop the old later")
     if r.engine == "mysql" and words[:1] == ["OPTIMIZE"]:
         return words[-1].lower(), "optimize table", "", "nothing", "rewrite", "warning", "rebuilds the table online"
     return None
