@@ -150,7 +150,10 @@ def test_exceptions_cover_declared_drift(env, tmp_path):
     ("tf.json", '{"format_version": ', r"tf.json:1: not valid JSON"),
     ("k.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {pw: 'not base64!'}\n",
      r"k.yaml:1: Secret/s data.pw: not base64 text \(the value is not shown\)"),
-    ("k.yaml", "a: [1,\n", r"k.yaml:\d+: not valid YAML"),
+    ("k.yaml", "a: [1,\n", r"k.yaml:\d+: not valid YAML$"),
+    ("k.yaml", "apiVersion: v1\nkind: ConfigMap\ndata:\n  {{- range .Values.keys }}\n  x: 1\n  {{- end }}\n",
+     r"k.yaml:4: not valid YAML; an unrendered Helm template\? give the rendered manifests \(helm template, "
+     r"kustomize build\)"),
     ("k.yaml", "- 1\n- 2\n", "neither Kubernetes YAML"),
     ("tf.json", '{"format_version": "1.0", "values": {"root_module": {"resources": "x"}}}',
      r"tf.json: values.root_module.resources\(='x'\): must be a list, not text"),

@@ -287,7 +287,9 @@ def read_desired(path: str | Path, key: bytes) -> list[Declared]:
             _ansible_tags(n, set())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise DataError(f"{path}:{mark.line + 1 if mark else '?'}: not valid YAML") from None
+        hint = ("; an unrendered Helm template? give the rendered manifests (helm template, kustomize build)"
+                if re.search(r"\{\{.*?\}\}", text) else "")
+        raise DataError(f"{path}:{mark.line + 1 if mark else '?'}: not valid YAML{hint}") from None
     except RecursionError:
         raise DataError(f"{path}: nested too deeply to be a desired state") from None
     docs = [safe_yaml(yaml.serialize(n), str(path)) if n is not None else None for n in nodes]
