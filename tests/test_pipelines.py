@@ -320,6 +320,24 @@ def test_hostile_files_are_skipped_or_read_never_a_traceback(tmp_path):
     assert [(r.file, r.line, r.name) for r in refs] == [("h/Dockerfile", 2, "postgres:13")]
 
 
+def test_an_unreadable_file_is_skipped_and_the_rest_scanned(tmp_path, monkeypatch):
+    root = tmp_path / "h"
+    root.mkdir()
+    (root / "Dockerfile").write_text("FROM postgres:12\n")
+    (root / "compose.yaml").write_text("services: {db: {image: 'postgres:13'}}\n")
+    real = Path.read_bytes
+
+    def refuse(self):  # as an unprivileged user meets a file of another's
+        if self.name == "Dockerfile":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    refs, skipped = scan_folder(root, "h")
+    assert skipped == {"h/Dockerfile": "cannot read: Permission denied"}
+    assert [(r.file, r.name) for r in refs] == [("h/compose.yaml", "postgres:13")]
+
+
 def test_an_alias_bomb_costs_its_size_and_deep_nesting_is_skipped(tmp_path):
     root = tmp_path / "h"
     root.mkdir()

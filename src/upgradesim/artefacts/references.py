@@ -355,9 +355,12 @@ def references_in(path: Path, rel: str) -> tuple[list[Reference], str | None]:
     reader = _reader(path)
     if reader is None:
         return [], "not a definition file"
-    if path.stat().st_size > MAX_FILE_BYTES:
-        return [], f"larger than {MAX_FILE_BYTES} bytes"
-    data = path.read_bytes()
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return [], f"larger than {MAX_FILE_BYTES} bytes"
+        data = path.read_bytes()
+    except OSError as exc:  # no permission, removed while scanning: the rest is still scanned
+        return [], f"cannot read: {exc.strerror or exc}"
     if b"\x00" in data:
         return [], "binary"
     try:
