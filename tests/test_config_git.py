@@ -303,3 +303,24 @@ def test_restore_from_a_tag_without_the_store_lists_the_placeholders_by_line(tmp
         assert r.placeholder in (tmp_path / "b" / r.file).read_text().splitlines()[line - 1]
     password = with_store[(with_store["file"] == "app.yaml") & (with_store["key"] == "db.password")]["placeholder"]
     assert lines[("app.yaml", password.item())] == "line 3"
+
+
+def test_a_restore_that_fails_half_way_leaves_the_folder_as_it_was(tmp_path, monkeypatch):
+    src, db = _configs(tmp_path / "c"), tmp_path / "s.duckdb"
+    api.snapshot(src, env="prod", tag="pre", db=db)
+    real = Path.write_bytes
+
+    def disk_full(self, data):
+        if self.name == "plain.yaml":  # written after app.*, db.ini, .env and sub/: they must go again
+            raise OSError(28, "No space left on device")
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        api.restore(db, env="prod", tag="pre", to=tmp_path / "new" / "r")
+    assert not (tmp_path / "new").exists()  # the folders it made are gone too
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(OSError, match="No space left"):
+        api.restore(db, env="prod", tag="pre", to=tmp_path / "empty")
+    assert list((tmp_path / "empty").iterdir()) == []
+

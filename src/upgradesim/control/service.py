@@ -143,10 +143,22 @@ def restore(db: PathLike, *, env: str, tag: str, to: PathLike, git: PathLike | N
         source = "store"
     paths = {f: to / gitrepo.safe_relative(f) for f in files}  # refused before anything is written
     written = []
-    for file, data in sorted(files.items()):
-        paths[file].parent.mkdir(parents=True, exist_ok=True)
-        paths[file].write_bytes(data)
-        written.append(file)
+    existed = to.exists()
+    made = next((p for p in reversed([to, *to.parents]) if not p.exists()), to)  # the first folder we create
+    try:
+        for file, data in sorted(files.items()):
+            paths[file].parent.mkdir(parents=True, exist_ok=True)
+            paths[file].write_bytes(data)
+            written.append(file)
+    except BaseException:  # disk full, no permission: the folder as it was (new, or empty)
+        import shutil
+
+        if existed:
+            for child in to.iterdir():
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+        else:
+            shutil.rmtree(made, ignore_errors=True)
+        raise
     holders = pd.DataFrame({"file": secrets["file"].astype(str), "key": secrets["key"].astype(str),
                             "placeholder": [placeholder(v) for v in secrets["value"]]})
     holders = holders[holders["file"].isin(written)].reset_index(drop=True)
