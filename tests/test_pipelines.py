@@ -392,6 +392,21 @@ def test_the_cab_pack_lists_the_newest_scan_and_makes_it_a_condition(ci, tmp_pat
     cab = SimpleNamespace(readiness=None, rollout=None, checks=pd.DataFrame(), strategy="rolling", pipelines=table)
     decision = decide(None, cab)
     assert decision.conditions == [
-        "14 pipeline or build definitions still pin an old version and 1 pin none (for example "
-        "ci/.github/workflows/build.yml line 4: 11, needs 17.0.12+7); update them before the window, or staging "
-        "and production will not build what was tested."]
+        "14 pipeline or build definitions still pin an old version and 1 more pins no version that can be checked "
+        "(for example ci/.github/workflows/build.yml line 4: 11, needs 17.0.12+7); update them before the window, "
+        "or staging and production will not build what was tested."]
+    tail = "update them before the window, or staging and production will not build what was tested."
+    one_stale = table[table["status"] == "stale"].head(1)
+    unknown_rows = table[table["status"] == "unknown"]
+    assert len(unknown_rows) == 1
+    cab.pipelines = pd.concat([one_stale, unknown_rows, unknown_rows])
+    assert decide(None, cab).conditions == [
+        "1 pipeline or build definition still pins an old version and 2 more pin no version that can be checked (for "
+        f"example ci/.github/workflows/build.yml line 4: 11, needs 17.0.12+7); {tail}"]
+    cab.pipelines = table[table["status"] == "unknown"]
+    unknown = cab.pipelines.iloc[0]
+    assert decide(None, cab).conditions == [
+        "1 pipeline or build definition pins no version that can be checked against the target (for example "
+        f"{unknown['file']} line {unknown['line']}: {unknown['found']}, needs {unknown['required']}); {tail}"]
+    cab.pipelines = one_stale
+    assert decide(None, cab).conditions[0].startswith("1 pipeline or build definition still pins an old version (")

@@ -77,10 +77,19 @@ def decide(ctx, cab, warnings: list[str] = ()) -> Decision:
     if pins is not None and len(pins):
         stale = pins[pins["status"] == "stale"]
         first = (stale if len(stale) else pins).iloc[0]
-        conditions.append(f"{len(stale)} pipeline or build definition{'s' if len(stale) != 1 else ''} still pin an "
-                          f"old version and {len(pins) - len(stale)} pin none (for example {first['file']} line "
-                          f"{first['line']}: {first['found']}, needs {first['required']}); update them before the "
-                          "window, or staging and production will not build what was tested.")
+        n, other = len(stale), len(pins) - len(stale)
+
+        def defs(k: int) -> str:
+            return f"{k} pipeline or build definition{'s' if k != 1 else ''}"
+
+        if n:
+            head = f"{defs(n)} still pin{'s' if n == 1 else ''} an old version" + (
+                f" and {other} more pin{'s' if other == 1 else ''} no version that can be checked" if other else "")
+        else:
+            head = f"{defs(other)} pin{'s' if other == 1 else ''} no version that can be checked against the target"
+        conditions.append(f"{head} (for example {first['file']} line {first['line']}: {first['found']}, needs "
+                          f"{first['required']}); update them before the window, or staging and production will not "
+                          "build what was tested.")
     conditions.extend(f"Planning warning: {w}" for w in warnings)
     verdict = NO_GO if blocking else CONDITIONS if conditions else GO
     return Decision(verdict, blocking + reasons, conditions)
