@@ -123,7 +123,8 @@ class _Rules:
         return not self.version or self.version[0] >= major
 
     def make(self, line, sql, table, operation, lock, blocks, work, severity, advice) -> Statement:
-        if table and table.lower() in self.new_tables and severity != "error" and operation != "create table":
+        if (table and table.lower() in self.new_tables and operation != "create table"
+                and (severity != "error" or operation == "add column not null without default")):  # no rows to fail
             # empty, and nothing else uses it yet: no work, nothing blocked
             blocks, work, severity = "nothing", "none", "ok"
             advice = "the table is created in this migration: nothing else uses it yet"
@@ -154,6 +155,9 @@ def lint_sql(text: str, file: str, engine: str = "postgresql", version: str | No
         flat = re.sub(r"\s+", " ", re.sub(r"--[^\n]*", " ", sql)).strip()
         if not flat:
             continue
+        if _TRANSACTION.match(flat):  # BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK: by their words
+            rules.in_transaction = not re.match(r"(?i)(COMMIT|END|ROLLBACK|ABORT)\b", flat)
+            continue
         shown = mask_secrets(flat)
         shown = shown if len(shown) <= 160 else shown[:157] + "..."
         try:
@@ -180,6 +184,9 @@ def lint_sql(text: str, file: str, engine: str = "postgresql", version: str | No
 _META = re.compile(r"^[ \t]*\\(\S+)[^\n]*", re.M)
 
 
+_TRANSACTION = re.compile(r"(?i)(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT)\b(?!\s*\$)(?!.*\bTO\s+SAVEPOINT\b)")
+
+
 def _psql_commands(text: str, file: str) -> tuple[str, list[Statement]]:
     """psql's backslash commands end at the line's end and are not SQL: made comments (the lines
     keep their numbers); an include (``\\i``, ``\\ir``) is SQL this lint does not see: a warning."""
@@ -200,12 +207,6 @@ def _judge(tree, flat: str, shown: str, line: int, r: _Rules) -> list[Statement]
     from sqlglot import exp
 
     upper = flat.upper()
-    if isinstance(tree, exp.Transaction) or upper.startswith(("BEGIN", "START TRANSACTION")):
-        r.in_transaction = True
-        return []
-    if isinstance(tree, (exp.Commit, exp.Rollback)):
-        r.in_transaction = False
-        return []
     if isinstance(tree, exp.Set) or upper.startswith("SET "):
         if re.search(r"\b(LOCK_TIMEOUT|LOCK_WAIT_TIMEOUT)\b", upper):
             r.lock_timeout = True
@@ -254,6 +255,8 @@ def _classify(tree, flat: str, upper: str, r: _Rules):
         if kind == "INDEX" and pg and not tree.args.get("concurrently"):
             return (name, "drop index", "ACCESS EXCLUSIVE", "reads and writes", "none", "warning",
                     "DROP INDEX CONCURRENTLY: does not lock the table")
+        if kind == "INDEX" and pg:
+            return name, "drop index concurrently", "SHARE UPDATE EXCLUSIVE", "nothing", "none", "ok", ""
         if kind == "TABLE":
             return (name, "drop table", "ACCESS EXCLUSIVE", "reads and writes", "none", "warning",
                     "drop it in a later change, once no running release reads it")
@@ -264,11 +267,12 @@ def _classify(tree, flat: str, upper: str, r: _Rules):
     if isinstance(tree, (exp.Update, exp.Delete)):
         table = _name(tree.this)
         op = "update" if isinstance(tree, exp.Update) else "delete"
+        lock = "ROW EXCLUSIVE" if r.engine == "postgresql" else ""  # MySQL: row locks, no table lock
         if tree.args.get("where") is None:
-            return (table, f"{op} every row", "ROW EXCLUSIVE", "writes", "update", "warning",
+            return (table, f"{op} every row", lock, "writes", "update", "warning",
                     f"{op} in batches (by key range, committing each): one statement locks every row it touches "
                     "until it commits")
-        return table, op, "ROW EXCLUSIVE", "nothing", "none", "ok", ""
+        return table, op, lock, "nothing", "none", "ok", ""
     if isinstance(tree, exp.Alter):
         if not pg and all(isinstance(a, exp.Property) for a in tree.args.get("actions") or []) and re.search(
                 r"\b(ENGINE|ROW_FORMAT|FORCE|KEY_BLOCK_SIZE)\b", upper):  # table options only: a rebuild
@@ -389,6 +393,12 @@ def _action(action, tree, r: _Rules, pg: bool):
     return None
 
 
+# what a lock mode blocks of ordinary reads (ACCESS SHARE) and writes (ROW EXCLUSIVE)
+_LOCK_BLOCKS = {"ACCESS EXCLUSIVE": "reads and writes", "EXCLUSIVE": "writes", "SHARE ROW EXCLUSIVE": "writes",
+                "SHARE": "writes", "SHARE UPDATE EXCLUSIVE": "nothing", "ROW EXCLUSIVE": "nothing",
+                "ROW SHARE": "nothing", "ACCESS SHARE": "nothing"}
+
+
 def _command(upper: str, r: _Rules):
     words = upper.split()
     table = None
@@ -408,9 +418,11 @@ def _command(upper: str, r: _Rules):
         return words[2].lower(), "validate constraint", "SHARE UPDATE EXCLUSIVE", "nothing", "scan", "ok", ""
     if words[:2] == ["ALTER", "TABLE"] and "USING" in words and "INDEX" in words:
         return words[2].lower(), "add constraint using index", "ACCESS EXCLUSIVE", "nothing", "none", "ok", ""
-    if words[:2] == ["LOCK", "TABLE"]:
-        return (words[2].lower() if len(words) > 2 else None, "lock table", " ".join(words[4:-1]) or "ACCESS EXCLUSIVE",
-                "reads and writes", "none", "warning", "an explicit lock: hold it for as short as possible")
+    if words[:1] == ["LOCK"] and r.engine == "postgresql":
+        rest = [w for w in (words[2:] if words[1:2] == ["TABLE"] else words[1:]) if w != "ONLY"]
+        mode = " ".join(rest[2:-1]) if rest[1:2] == ["IN"] and rest[-1:] == ["MODE"] else "ACCESS EXCLUSIVE"
+        return (rest[0].lower() if rest else None, "lock table", mode, _LOCK_BLOCKS.get(mode, "writes"),
+                "none", "warning", "an explicit lock: hold it for as short as possible")
     if r.engine == "mysql" and words[:2] == ["ALTER", "TABLE"] and "CONVERT" in words and "CHARACTER" in words:
         return (words[2].lower().strip("`"), "convert character set", "", "writes", "rewrite", "blocker",
                 "copies the table and blocks writes: convert with gh-ost or pt-online-schema-change")
