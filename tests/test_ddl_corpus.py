@@ -19,6 +19,8 @@ from upgradesim.artefacts.ddl import lint_sql
 
 GOLDEN = Path(__file__).parent / "golden" / "ddl_corpus.json"
 LONG = "UPDATE orders SET note = '" + "x" * 200 + "' WHERE id = 1"
+AT_160 = "UPDATE orders SET note = '" + "y" * (160 - 40) + "' WHERE id = 1"  # shown whole: 160 characters
+AT_161 = "UPDATE orders SET note = '" + "z" * (161 - 40) + "' WHERE id = 1"  # cut: 157 and "..."
 
 # name -> (engine, version, SQL): one migration file each (a lock_timeout or transaction lasts for the file)
 CORPUS: dict[str, tuple[str, str | None, str]] = {
@@ -90,6 +92,49 @@ CORPUS: dict[str, tuple[str, str | None, str]] = {
                           "INSERT INTO t VALUES ('never closed);\n"),
     "pg shown text": ("postgresql", "16.4", "-- a comment; with a semicolon\nUPDATE orders   SET\n  a = 1; -- trailing\n"
                       "CREATE USER app PASSWORD 'S3cret99';\n" + LONG + ";\n"),
+    "pg vacuum options": ("postgresql", "16.4", "SET lock_timeout = '2s';\nVACUUM (FULL) orders;\n"
+                          "VACUUM (FULL, VERBOSE) public.orders;\nVACUUM (FULL FALSE, ANALYZE) orders;\n"
+                          "VACUUM (VERBOSE) orders;\nVACUUM FULL ANALYZE orders;\nVACUUM FULL;\nVACUUM (FULL ON) lines;\n"),
+    "pg other statements": ("postgresql", "16.4", "SET lock_timeout = '2s';\nCOMMENT ON TABLE orders IS 'x';\n"
+                            "GRANT SELECT ON orders TO r;\nREVOKE SELECT ON orders FROM r;\n"
+                            "MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET a = s.a;\n"
+                            "COPY t TO '/tmp/x.csv';\nANALYZE orders;\nSHOW work_mem;\n"
+                            "ALTER INDEX i SET TABLESPACE fast;\nALTER TABLE orders SET ACCESS METHOD heap2;\n"
+                            "ALTER TABLE engine ADD COLUMN a int;\nLOCK TABLE a, b IN SHARE MODE;\n"
+                            "LOCK TABLE c IN WEIRD THING MODE;\nALTER TABLE orders ADD CONSTRAINT x EXCLUDE USING gist (a WITH =);\n"),
+    "pg multi-action alters keep the worst": (
+        "postgresql", "16.4", "SET lock_timeout = '2s';\n"
+        "ALTER TABLE orders ADD COLUMN a int, ALTER COLUMN b TYPE bigint;\n"
+        "ALTER TABLE orders ALTER COLUMN b TYPE bigint, ADD COLUMN a int;\n"
+        "ALTER TABLE orders DROP COLUMN x, ADD COLUMN y int;\nALTER TABLE orders ADD COLUMN y int, DROP COLUMN x;\n"
+        "ALTER TABLE orders ADD COLUMN z int NOT NULL, ALTER COLUMN b TYPE bigint;\n"
+        "ALTER TABLE orders ALTER COLUMN b TYPE bigint, ADD COLUMN z int NOT NULL;\n"
+        "ALTER TABLE orders DROP COLUMN x, ALTER COLUMN b TYPE bigint;\n"
+        "ALTER TABLE orders ALTER COLUMN b TYPE bigint, DROP COLUMN x;\n"
+        "ALTER TABLE orders ALTER COLUMN b TYPE bigint, ALTER COLUMN c SET NOT NULL;\n"
+        "ALTER TABLE orders ALTER COLUMN c SET NOT NULL, ALTER COLUMN b TYPE bigint;\n"
+        "ALTER TABLE orders ADD COLUMN a int DEFAULT 1, ADD COLUMN b text;\n"
+        "ALTER TABLE orders DROP COLUMN x, DROP COLUMN y;\n"),
+    "pg 12 boundaries": ("postgresql", "12.0", "SET lock_timeout = '2s';\nALTER TABLE orders ALTER COLUMN d SET NOT NULL;\n"
+                         "REINDEX TABLE orders;\nALTER TABLE orders ADD COLUMN b int DEFAULT 0;\n"),
+    "pg 11 defaults are metadata": ("postgresql", "11.0", "SET lock_timeout = '2s';\n"
+                                    "ALTER TABLE orders ADD COLUMN b int DEFAULT 0;\n"),
+    "pg an unterminated string splits at line ends": (
+        "postgresql", "16.4", "SELECT 1;\n\n  INSERT INTO t VALUES ('x);\nCREATE INDEX i ON t (a);  \n"
+        "-- only a comment;\nUPDATE t\n  SET a = 1;\nDELETE FROM t\n"),
+    "pg psql includes": ("postgresql", "16.4", "SELECT 1;\n\\i a.sql\n  \\ir b.sql\n\\include c.sql\n"
+                         "\\include_relative d.sql\n\\I e.sql\n\\echo done\nSELECT 2;\n"),
+    "pg comments inside statements": ("postgresql", "16.4", "UPDATE orders -- why: the new column\n  SET a = 1\n"
+                                      "  WHERE id = 2; /* block; comment */ DELETE FROM orders WHERE id = 3;\n"
+                                      + AT_160 + ";\n" + AT_161 + ";\n"),
+    "pg errors stay errors on a table made here": (
+        "postgresql", "16.4", "CREATE TABLE n (a int);\nBEGIN;\nCREATE INDEX CONCURRENTLY i ON n (a);\nCOMMIT;\n"
+        "CREATE TABLE t2 AS SELECT * FROM orders;\nCREATE INDEX j ON t2 (a);\nALTER TABLE t2 ALTER COLUMN a TYPE text;\n"),
+    "mysql other statements": ("mysql", "8.0.36", "USE shop;\nDESCRIBE t;\nSHOW TABLES;\nRENAME TABLE `t` TO t2;\n"
+                               "ALTER TABLE `big` CONVERT TO CHARACTER SET utf8mb4;\n"
+                               "ALTER TABLE t DEFAULT CHARACTER SET utf8mb4;\nALTER TABLE t ADD COLUMN engine int;\n"
+                               "SELECT 1; # a MySQL comment; with a semicolon\nALTER TABLE t ALTER COLUMN c TYPE bigint;\n"
+                               "ALTER TABLE t FORCE;\nALTER TABLE t ROW_FORMAT=COMPRESSED;\n"),
     "mysql 8.0.36": ("mysql", "8.0.36", "SET SESSION lock_wait_timeout = 5;\nALTER TABLE t ADD COLUMN c int;\n"
                      "ALTER TABLE t ADD COLUMN d int NOT NULL;\nALTER TABLE t MODIFY COLUMN c bigint;\n"
                      "ALTER TABLE t CHANGE COLUMN c e bigint;\nCREATE INDEX i ON t (c);\nALTER TABLE t ADD INDEX j (c);\n"

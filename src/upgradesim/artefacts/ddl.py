@@ -134,9 +134,8 @@ class _Rules:
 def _statement_types() -> tuple:
     from sqlglot import exp
 
-    names = ("DDL", "DML", "Query", "Alter", "Drop", "Command", "Set", "Transaction", "Commit", "Rollback",
-             "TruncateTable", "Comment", "Grant", "Revoke", "Merge", "Copy", "Analyze", "Use", "Pragma", "Describe",
-             "Show")
+    names = ("DDL", "DML", "Query", "Alter", "Drop", "Command", "Set", "Rollback", "TruncateTable", "Comment",
+             "Grant", "Revoke", "Merge", "Copy", "Analyze", "Use", "Describe", "Show")  # BEGIN/COMMIT: by their words
     return tuple(getattr(exp, n) for n in names if hasattr(exp, n))
 
 
@@ -309,7 +308,7 @@ def _action(action, tree, r: _Rules, pg: bool):
         default = next((c.args["kind"] for c in constraints if isinstance(c.args.get("kind"), exp.DefaultColumnConstraint)), None)
         not_null = any(isinstance(c.args.get("kind"), exp.NotNullColumnConstraint) and not c.args["kind"].args.get("allow_null")
                        for c in constraints)
-        dtype = str(action.args.get("kind").this.name if action.args.get("kind") else "").upper()
+        dtype = str(getattr(getattr(action.args.get("kind"), "this", None), "name", "")).upper()
         volatile = dtype in _SERIAL or (default is not None and any(
             f.name.lower() in _VOLATILE or (f.sql_name().lower() in _VOLATILE)
             for f in default.find_all(exp.Func)))
@@ -341,14 +340,13 @@ def _action(action, tree, r: _Rules, pg: bool):
             soft = " (no rewrite only if binary-coercible, e.g. varchar to text)" if to in ("TEXT", "VARCHAR") else ""
             return ("change column type", "ACCESS EXCLUSIVE", "reads and writes", "rewrite", "blocker",
                     "add a new column, backfill in batches, switch reads and writes, drop the old one" + soft)
-        if action.args.get("allow_null") is False and not action.args.get("drop"):
+        if action.args.get("allow_null") is False:  # SET NOT NULL (DROP NOT NULL leaves it unset)
             advice = ("add CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT, then SET NOT NULL (no scan from "
                       "PostgreSQL 12)") if r.pg(12) else "scans the table under ACCESS EXCLUSIVE: run it in a window"
             return "set not null", "ACCESS EXCLUSIVE", "reads and writes", "scan", "blocker", advice
         return "alter column", "ACCESS EXCLUSIVE" if pg else "", "nothing", "none", "ok", ""
     if isinstance(action, exp.AddConstraint):
-        inner = action.expressions[0] if action.expressions else None
-        body = inner.expressions[0] if isinstance(inner, exp.Constraint) and inner.expressions else inner
+        body = next(iter(action.expressions), None)  # a named Constraint or the constraint itself
         not_valid = tree.args.get("not_valid")
         if isinstance(body, exp.IndexColumnConstraint):  # MySQL: ADD [FULLTEXT|SPATIAL] INDEX/KEY
             if str(body.args.get("kind") or "").upper() in ("FULLTEXT", "SPATIAL"):
@@ -356,7 +354,7 @@ def _action(action, tree, r: _Rules, pg: bool):
                         "InnoDB builds it without concurrent writes (the first FULLTEXT index rebuilds the table): "
                         "run it in a window, or with gh-ost")
             return "add index", "", "nothing", "index", "ok", "InnoDB builds a secondary index online"
-        if isinstance(body, (exp.ForeignKey,)) or (body is not None and body.find(exp.ForeignKey)):
+        if body is not None and body.find(exp.ForeignKey):  # find() looks at the node itself too
             if not pg:
                 return ("add foreign key", "", "writes", "rewrite", "blocker",
                         "copies the table unless foreign_key_checks=0: add it with gh-ost or in a window")
@@ -364,10 +362,9 @@ def _action(action, tree, r: _Rules, pg: bool):
                 return "add foreign key not valid", "SHARE ROW EXCLUSIVE", "nothing", "none", "ok", "then VALIDATE CONSTRAINT"
             return ("add foreign key", "SHARE ROW EXCLUSIVE", "writes", "scan", "blocker",
                     "ADD CONSTRAINT ... NOT VALID, then VALIDATE CONSTRAINT in its own transaction")
-        if isinstance(body, (exp.PrimaryKey, exp.UniqueColumnConstraint)) or (
-                body is not None and (body.find(exp.PrimaryKey) or body.find(exp.UniqueColumnConstraint))):
+        if body is not None and body.find(exp.PrimaryKey, exp.UniqueColumnConstraint):
             if not pg:
-                if body is not None and (isinstance(body, exp.PrimaryKey) or body.find(exp.PrimaryKey)):
+                if body.find(exp.PrimaryKey):
                     return ("add primary key", "", "nothing", "rewrite", "warning",
                             "InnoDB rebuilds the table in place for a new primary key: online, but as long as a copy")
                 return "add key", "", "nothing", "index", "ok", "InnoDB builds it online"
@@ -399,15 +396,43 @@ _LOCK_BLOCKS = {"ACCESS EXCLUSIVE": "reads and writes", "EXCLUSIVE": "writes", "
                 "ROW SHARE": "nothing", "ACCESS SHARE": "nothing"}
 
 
+_VACUUM = re.compile(r"VACUUM\s*(?:\(([^)]*)\))?((?:\s*\b(?:FULL|FREEZE|VERBOSE|ANALYZE)\b)*)\s*([^\s(]+)?")
+
+
 def _command(upper: str, r: _Rules):
+    """Statements sqlglot keeps as words (a Command): judged by their words."""
     words = upper.split()
-    table = None
-    if words[:2] == ["VACUUM", "FULL"] or words[:1] == ["CLUSTER"]:
-        table = next((w.strip(";").lower() for w in words[1:] if w not in ("FULL", "VERBOSE", "ANALYZE", "(")), None)
-        return (table, "vacuum full" if words[0] == "VACUUM" else "cluster", "ACCESS EXCLUSIVE", "reads and writes",
-                "rewrite", "blocker", "rewrites the table under ACCESS EXCLUSIVE: use pg_repack")
-    if words[:1] == ["VACUUM"]:
-        return None
+    name = (words[2] if len(words) > 2 else "").lower().strip("`") or None  # ALTER TABLE <name>, RENAME TABLE <name>
+    if m := _VACUUM.match(upper):
+        options = re.split(r"\s*,\s*", (m.group(1) or "").strip()) + (m.group(2) or "").split()
+        if any(re.fullmatch(r"FULL(\s+(TRUE|ON|1))?", o.strip()) for o in options):
+            return (m.group(3).lower() if m.group(3) else None, "vacuum full", "ACCESS EXCLUSIVE", "reads and writes",
+                    "rewrite", "blocker", "rewrites the table under ACCESS EXCLUSIVE: use pg_repack")
+    if words[:1] == ["CLUSTER"]:
+        table = next((w.lower() for w in words[1:] if w != "VERBOSE"), None)
+        return (table, "cluster", "ACCESS EXCLUSIVE", "reads and writes", "rewrite", "blocker",
+                "rewrites the table under ACCESS EXCLUSIVE: use pg_repack")
+    if words[:1] == ["REINDEX"] and "CONCURRENTLY" not in words:
+        return (words[-1].lower() if "TABLE" in words else None, "reindex", "SHARE", "writes", "index", "blocker",
+                "REINDEX ... CONCURRENTLY (PostgreSQL 12 and later)" if r.pg(12) else "run it in a window")
+    if words[:2] == ["ALTER", "TABLE"] and "VALIDATE" in words:
+        return name, "validate constraint", "SHARE UPDATE EXCLUSIVE", "nothing", "scan", "ok", ""
+    if words[:2] == ["ALTER", "TABLE"] and "USING" in words and "INDEX" in words:
+        return name, "add constraint using index", "ACCESS EXCLUSIVE", "nothing", "none", "ok", ""
+    if words[:1] == ["LOCK"] and r.engine == "postgresql":
+        rest = [w.strip(",") for w in (words[2:] if words[1:2] == ["TABLE"] else words[1:]) if w != "ONLY"]
+        mode = " ".join(rest[rest.index("IN") + 1:-1]) if "IN" in rest and rest[-1] == "MODE" else "ACCESS EXCLUSIVE"
+        return (next(iter(rest), "").lower() or None, "lock table", mode, _LOCK_BLOCKS.get(mode, "writes"), "none",
+                "warning", "an explicit lock: hold it for as short as possible")
+    if r.engine == "mysql" and words[:2] == ["ALTER", "TABLE"] and "CONVERT" in words and "CHARACTER" in words:
+        return (name, "convert character set", "", "writes", "rewrite", "blocker",
+                "copies the table and blocks writes: convert with gh-ost or pt-online-schema-change")
+    if words[:2] == ["RENAME", "TABLE"]:  # MySQL's
+        return (name, "rename", "", "nothing", "none", "warning",
+                "the release still running uses the old name: add the new one, dual-write, drop the old later")
+    if r.engine == "mysql" and words[:1] == ["OPTIMIZE"]:
+        return words[-1].lower(), "optimize table", "", "nothing", "rewrite", "warning", "rebuilds the table online"
+    return None
     if words[:1] == ["REINDEX"]:
         if "CONCURRENTLY" in words:
             return None
