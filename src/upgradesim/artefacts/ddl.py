@@ -433,28 +433,3 @@ def _command(upper: str, r: _Rules):
     if r.engine == "mysql" and words[:1] == ["OPTIMIZE"]:
         return words[-1].lower(), "optimize table", "", "nothing", "rewrite", "warning", "rebuilds the table online"
     return None
-    if words[:1] == ["REINDEX"]:
-        if "CONCURRENTLY" in words:
-            return None
-        target = words[-1].strip(";").lower() if len(words) > 2 else None
-        return (target if "TABLE" in words else None, "reindex", "SHARE", "writes", "index", "blocker",
-                "REINDEX ... CONCURRENTLY (PostgreSQL 12 and later)" if r.pg(12) else "run it in a window")
-    if words[:2] == ["ALTER", "TABLE"] and "VALIDATE" in words:
-        return words[2].lower(), "validate constraint", "SHARE UPDATE EXCLUSIVE", "nothing", "scan", "ok", ""
-    if words[:2] == ["ALTER", "TABLE"] and "USING" in words and "INDEX" in words:
-        return words[2].lower(), "add constraint using index", "ACCESS EXCLUSIVE", "nothing", "none", "ok", ""
-    if words[:1] == ["LOCK"] and r.engine == "postgresql":
-        rest = [w for w in (words[2:] if words[1:2] == ["TABLE"] else words[1:]) if w != "ONLY"]
-        mode = " ".join(rest[2:-1]) if rest[1:2] == ["IN"] and rest[-1:] == ["MODE"] else "ACCESS EXCLUSIVE"
-        return (rest[0].lower() if rest else None, "lock table", mode, _LOCK_BLOCKS.get(mode, "writes"),
-                "none", "warning", "an explicit lock: hold it for as short as possible")
-    if r.engine == "mysql" and words[:2] == ["ALTER", "TABLE"] and "CONVERT" in words and "CHARACTER" in words:
-        return (words[2].lower().strip("`"), "convert character set", "", "writes", "rewrite", "blocker",
-                "copies the table and blocks writes: convert with gh-ost or pt-online-schema-change")
-    if words[:2] == ["RENAME", "TABLE"] or (words[:2] == ["ALTER", "TABLE"] and words[3:5] == ["RENAME", "TO"]):
-        return (words[2].lower().strip("`"), "rename", "ACCESS EXCLUSIVE" if r.engine == "postgresql" else "",
-                "nothing", "none", "warning",
-                "the release still running uses the old name: add the new one, dual-write, drop the old later")
-    if r.engine == "mysql" and words[:1] == ["OPTIMIZE"]:
-        return words[-1].lower(), "optimize table", "", "nothing", "rewrite", "warning", "rebuilds the table online"
-    return None
