@@ -122,6 +122,8 @@ CORPUS: dict[str, tuple[str, str | None, str]] = {
     "pg an unterminated string splits at line ends": (
         "postgresql", "16.4", "SELECT 1;\n\n  INSERT INTO t VALUES ('x);\nCREATE INDEX i ON t (a);  \n"
         "-- only a comment;\nUPDATE t\n  SET a = 1;\nDELETE FROM t\n"),
+    "pg odd words": ("postgresql", "16.4", "\n\\i first.sql\nCLUSTER VERBOSE;\nALTER INDEX i ATTACH PARTITION p;\n"
+                     "LOCK TABLE mode;\n"),
     "pg psql includes": ("postgresql", "16.4", "SELECT 1;\n\\i a.sql\n  \\ir b.sql\n\\include c.sql\n"
                          "\\include_relative d.sql\n\\I e.sql\n\\echo done\nSELECT 2;\n"),
     "pg comments inside statements": ("postgresql", "16.4", "UPDATE orders -- why: the new column\n  SET a = 1\n"

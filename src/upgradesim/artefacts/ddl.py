@@ -159,15 +159,12 @@ def lint_sql(text: str, file: str, engine: str = "postgresql", version: str | No
             continue
         shown = mask_secrets(flat)
         shown = shown if len(shown) <= 160 else shown[:157] + "..."
+        if flat.split()[0].upper() in _UTILITY and (found := _command(flat.upper(), rules)) is not None:
+            out.extend(_judged(found, shown, line, rules))  # utility statements: by their words, however parsed
+            continue
         try:
             tree = sqlglot.parse_one(sql, read=_DIALECT[engine])
         except (ParseError, TokenError) as exc:
-            if flat.split()[0].upper() in _UTILITY:  # utility statements sqlglot does not model: by their words
-                found = _command(flat.upper(), rules)
-                if found is not None:
-                    table, operation, lock, blocks, work, severity, advice = found
-                    out.append(rules.make(line, shown, table, operation, lock, blocks, work, severity, advice))
-                    continue
             detail = mask_secrets(str(exc).splitlines()[0])
             out.append(Statement(file, line, shown, None, "unparseable", "", "unknown", "none", "error",
                                  f"not valid SQL for {engine}: {detail}; judge it by hand"))
@@ -210,9 +207,14 @@ def _judge(tree, flat: str, shown: str, line: int, r: _Rules) -> list[Statement]
         if re.search(r"\b(LOCK_TIMEOUT|LOCK_WAIT_TIMEOUT)\b", upper):
             r.lock_timeout = True
         return []
-    found = _classify(tree, flat, upper, r)
+    found = _classify(tree, upper, r)
     if found is None:
         return [r.make(line, shown, None, tree.key.lower(), "", "nothing", "none", "ok", "")]
+    return _judged(found, shown, line, r)
+
+
+def _judged(found: tuple, shown: str, line: int, r: _Rules) -> list[Statement]:
+    """The statement's finding, and the first ACCESS EXCLUSIVE lock's missing lock_timeout."""
     table, operation, lock, blocks, work, severity, advice = found
     made = [r.make(line, shown, table, operation, lock, blocks, work, severity, advice)]
     if (r.engine == "postgresql" and lock == "ACCESS EXCLUSIVE" and not r.lock_timeout and not r.warned_timeout
@@ -224,7 +226,7 @@ def _judge(tree, flat: str, shown: str, line: int, r: _Rules) -> list[Statement]
     return made
 
 
-def _classify(tree, flat: str, upper: str, r: _Rules):
+def _classify(tree, upper: str, r: _Rules):
     from sqlglot import exp
 
     pg = r.engine == "postgresql"
