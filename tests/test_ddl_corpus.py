@@ -121,9 +121,14 @@ CORPUS: dict[str, tuple[str, str | None, str]] = {
                                     "ALTER TABLE orders ADD COLUMN b int DEFAULT 0;\n"),
     "pg an unterminated string splits at line ends": (
         "postgresql", "16.4", "SELECT 1;\n\n  INSERT INTO t VALUES ('x);\nCREATE INDEX i ON t (a);  \n"
-        "-- only a comment;\nUPDATE t\n  SET a = 1;\nDELETE FROM t\n"),
+        "-- only a comment;\nUPDATE t\n  SET a = 1;\nDELETE FROM t\n  WHERE a = 1\n"),
+    "pg the last statement without a semicolon": ("postgresql", "16.4", "SELECT 1;\nUPDATE t SET a = 1 -- done\n"),
+    "pg lock_timeout of zero is none": ("postgresql", "16.4", "SET lock_timeout = '2s';\nSET lock_timeout = 0;\n"
+                                        "ALTER TABLE orders ADD COLUMN a int;\nSET LOCAL lock_timeout TO '1s';\n"
+                                        "SET lock_timeout TO DEFAULT;\nALTER TABLE lines ADD COLUMN b int;\n"
+                                        "SET search_path = public;\n"),
     "pg odd words": ("postgresql", "16.4", "\n\\i first.sql\nCLUSTER VERBOSE;\nALTER INDEX i ATTACH PARTITION p;\n"
-                     "LOCK TABLE mode;\n"),
+                     "LOCK TABLE mode;\nLOCK TABLE;\n"),
     "pg psql includes": ("postgresql", "16.4", "SELECT 1;\n\\i a.sql\n  \\ir b.sql\n\\include c.sql\n"
                          "\\include_relative d.sql\n\\I e.sql\n\\echo done\nSELECT 2;\n"),
     "pg comments inside statements": ("postgresql", "16.4", "UPDATE orders -- why: the new column\n  SET a = 1\n"
@@ -136,7 +141,8 @@ CORPUS: dict[str, tuple[str, str | None, str]] = {
                                "ALTER TABLE `big` CONVERT TO CHARACTER SET utf8mb4;\n"
                                "ALTER TABLE t DEFAULT CHARACTER SET utf8mb4;\nALTER TABLE t ADD COLUMN engine int;\n"
                                "SELECT 1; # a MySQL comment; with a semicolon\nALTER TABLE t ALTER COLUMN c TYPE bigint;\n"
-                               "ALTER TABLE t FORCE;\nALTER TABLE t ROW_FORMAT=COMPRESSED;\n"),
+                               "ALTER TABLE t FORCE;\nALTER TABLE t ROW_FORMAT=COMPRESSED;\n"
+                               "ALTER DATABASE shop CHARACTER SET utf8mb4;\n"),
     "mysql 8.0.36": ("mysql", "8.0.36", "SET SESSION lock_wait_timeout = 5;\nALTER TABLE t ADD COLUMN c int;\n"
                      "ALTER TABLE t ADD COLUMN d int NOT NULL;\nALTER TABLE t MODIFY COLUMN c bigint;\n"
                      "ALTER TABLE t CHANGE COLUMN c e bigint;\nCREATE INDEX i ON t (c);\nALTER TABLE t ADD INDEX j (c);\n"
@@ -166,6 +172,14 @@ if os.environ.get("UPGRADESIM_REGOLD"):
 def test_each_rule_gives_exactly_its_finding(name):
     expected = json.loads(GOLDEN.read_text())[name]
     assert _lint(name) == expected
+
+
+def test_sqlglots_fallback_notices_are_not_printed():
+    import logging
+
+    logging.getLogger("sqlglot").setLevel(logging.NOTSET)
+    lint_sql("VACUUM orders;\n", "m.sql")  # sqlglot keeps it as a Command, and would say so
+    assert logging.getLogger("sqlglot").level == logging.ERROR
 
 
 def test_the_golden_file_names_every_case():

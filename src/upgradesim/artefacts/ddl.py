@@ -135,7 +135,7 @@ def _statement_types() -> tuple:
     from sqlglot import exp
 
     names = ("DDL", "DML", "Query", "Alter", "Drop", "Command", "Set", "Rollback", "TruncateTable", "Comment",
-             "Grant", "Revoke", "Merge", "Copy", "Analyze", "Use", "Describe", "Show")  # BEGIN/COMMIT: by their words
+             "Grant", "Revoke", "Analyze", "Use", "Describe", "Show")  # MERGE, COPY are DML; BEGIN/COMMIT by their words
     return tuple(getattr(exp, n) for n in names if hasattr(exp, n))
 
 
@@ -147,15 +147,17 @@ def lint_sql(text: str, file: str, engine: str = "postgresql", version: str | No
 
     logging.getLogger("sqlglot").setLevel(logging.ERROR)  # "falling back to a Command" is not news
     rules = _Rules(file, engine, version)
-    out = []
-    text, includes = _psql_commands(text, file)
-    out += includes
+    text, out = _psql_commands(text, file)
     for line, sql in split_statements(text, engine):
         flat = re.sub(r"\s+", " ", re.sub(r"--[^\n]*", " ", sql)).strip()
         if not flat:
             continue
         if _TRANSACTION.match(flat):  # BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK: by their words
-            rules.in_transaction = not re.match(r"(?i)(COMMIT|END|ROLLBACK|ABORT)\b", flat)
+            rules.in_transaction = not re.match(r"(COMMIT|END|ROLLBACK|ABORT)\b", flat.upper())
+            continue
+        if flat.upper().startswith("SET "):  # settings: nothing is locked; a lock timeout (0 or DEFAULT: none) counts
+            if m := _LOCK_TIMEOUT.search(flat.upper()):
+                rules.lock_timeout = m.group(1) not in ("0", "DEFAULT")
             continue
         shown = mask_secrets(flat)
         shown = shown if len(shown) <= 160 else shown[:157] + "..."
@@ -177,6 +179,7 @@ def lint_sql(text: str, file: str, engine: str = "postgresql", version: str | No
     return sorted(out, key=lambda s: s.line)  # stable: a statement's own findings stay in their order
 
 
+_LOCK_TIMEOUT = re.compile(r"\b(?:LOCK_TIMEOUT|LOCK_WAIT_TIMEOUT)\s*(?:=|\bTO\b)\s*'?([^'\s;]+)")
 _META = re.compile(r"^[ \t]*\\(\S+)[^\n]*", re.M)
 
 
@@ -194,20 +197,13 @@ def _psql_commands(text: str, file: str) -> tuple[str, list[Statement]]:
             found.append(Statement(file, line, m.group(0).strip(), None, "psql include", "", "unknown", "none",
                                    "warning", "the included file's statements are not judged here: name it in "
                                    "migration.sql too"))
-        return "--" + m.group(0)
+        return "--"  # the line's number stays; its words go
 
     return _META.sub(one, text), found
 
 
 def _judge(tree, flat: str, shown: str, line: int, r: _Rules) -> list[Statement]:
-    from sqlglot import exp
-
-    upper = flat.upper()
-    if isinstance(tree, exp.Set) or upper.startswith("SET "):
-        if re.search(r"\b(LOCK_TIMEOUT|LOCK_WAIT_TIMEOUT)\b", upper):
-            r.lock_timeout = True
-        return []
-    found = _classify(tree, upper, r)
+    found = _classify(tree, flat.upper(), r)
     if found is None:
         return [r.make(line, shown, None, tree.key.lower(), "", "nothing", "none", "ok", "")]
     return _judged(found, shown, line, r)
