@@ -299,6 +299,53 @@ def test_satisfies(found, target, ecosystem, expected):
     assert satisfies(found, target, ecosystem) is expected
 
 
+@pytest.mark.parametrize(("ref", "expected"), [
+    ("postgres", ("postgres", None)), ("postgres:16.4", ("postgres", "16.4")),
+    ("postgres:16@sha256:abc", ("postgres", "16")), ("postgres@sha256:abc", ("postgres", None)),
+    ("localhost:5000/app", ("app", None)), ("localhost:5000/app:1.2", ("app", "1.2")),
+    ("ghcr.io/x:2", ("x", "2")), ("registry.example.com/team/app:3", ("team/app", "3")),
+    ("my.app:1", ("my.app", "1")), ("library/redis:7", ("redis", "7")), ("docker.io/library/redis", ("redis", None)),
+    ("Team/App:1", ("team/app", "1")), ("host/library/x:1", ("host/library/x", "1")),  # "host" is no registry: no dot, port or localhost
+])
+def test_image_parts_exactly(ref, expected):
+    assert image_parts(ref) == expected
+
+
+@pytest.mark.parametrize(("repository", "alias", "expected"), [
+    ("bitnami/postgresql", "bitnami/postgresql", True), ("mirror/bitnami/postgresql", "bitnami/postgresql", True),
+    ("notbitnami/postgresql", "bitnami/postgresql", False), ("postgres", "bitnami/postgresql", False),
+    ("postgres", "postgres", True), ("mirror/postgres", "postgres", True), ("team/app/postgres", "postgres", True),
+    ("postgresql", "postgres", False), ("postgres/exporter", "postgres", False),
+])
+def test_image_matches_exactly(repository, alias, expected):
+    from upgradesim.artefacts.products import image_matches
+
+    assert image_matches(repository, alias) is expected
+
+
+@pytest.mark.parametrize(("poetry", "pep440"), [
+    ("^1.2.3", ">=1.2.3,<2"), ("^0.2.3", ">=0.2.3,<0.3"), ("^0.0.3", ">=0.0.3,<0.0.4"), ("^0", ">=0,<1"),
+    ("^0.0", ">=0.0,<0.1"), ("^3.8", ">=3.8,<4"), ("~1", ">=1,<2"), ("~1.2", ">=1.2,<1.3"), ("~1.2.3", ">=1.2.3,<1.3"),
+    (">=1", ">=1"), ("^1.x", "^1.x"), ("~=1.2", "~=1.2"),
+])
+def test_poetry_constraints_as_pep440(poetry, pep440):
+    from upgradesim.artefacts.products import _poetry
+
+    assert _poetry(poetry) == pep440
+
+
+@pytest.mark.parametrize(("found", "target", "ecosystem", "suggested"), [
+    ("^16.0.0", "20.11.0", "npm", "^20.11.0"), ("~16.0.0", "20.11.0", "npm", "~20.11.0"),
+    (">=14 <18", "20.11.0", "npm", ">=20"), (">=3.8,<3.11", "3.12.7", "pypi", ">=3.12"), ("^3.8", "3.12.7", "pypi", "^3.12"),
+    ("~2.31", "2.32.3", "pypi", "~2.32"), ("~=3.8", "3.12.7", "pypi", ">=3.12"), ("==2.31.0", "2.32.3", "pypi", "==2.32.3"),
+    ("==1.0,!=1.1", "2.0.1", "pypi", ">=2.0"), ("[9.0,10.0)", "10.1.28", "maven", "[10.1.28,)"),
+    ("11", "17.0.12+7", None, "17"), ("12.17.0", "16.4", None, "16.4.0"), ("latest", "16.4", None, "16.4"),
+    ("^1", "next", "npm", "next"), (">=14", "20.11.0", None, "20.11.0"), ("1.2", "2", "docker", "2.0"),
+])
+def test_suggest_keeps_the_pins_kind_and_precision(found, target, ecosystem, suggested):
+    assert suggest(found, target, ecosystem) == suggested
+
+
 def test_image_parts_and_suggest():
     assert image_parts("registry.example.com:5000/library/postgres:12-alpine@sha256:abc") == ("postgres", "12-alpine")
     assert image_parts("localhost/a/b") == ("a/b", None)
