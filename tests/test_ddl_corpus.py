@@ -123,6 +123,9 @@ CORPUS: dict[str, tuple[str, str | None, str]] = {
         "postgresql", "16.4", "SELECT 1;\n\n  INSERT INTO t VALUES ('x);\nCREATE INDEX i ON t (a);  \n"
         "-- only a comment;\nUPDATE t\n  SET a = 1;\nDELETE FROM t\n  WHERE a = 1\n"),
     "pg the last statement without a semicolon": ("postgresql", "16.4", "SELECT 1;\nUPDATE t SET a = 1 -- done\n"),
+    "pg the last statement ends at its last token": ("postgresql", "16.4", "SELECT 1;\nUPDATE t SET a = 1--done\n"),
+    "pg lock_timeout reset to default": ("postgresql", "16.4", "SET lock_timeout = '2s';\nSET lock_timeout TO DEFAULT;\n"
+                                         "ALTER TABLE orders ADD COLUMN a int;\n"),
     "pg lock_timeout of zero is none": ("postgresql", "16.4", "SET lock_timeout = '2s';\nSET lock_timeout = 0;\n"
                                         "ALTER TABLE orders ADD COLUMN a int;\nSET LOCAL lock_timeout TO '1s';\n"
                                         "SET lock_timeout TO DEFAULT;\nALTER TABLE lines ADD COLUMN b int;\n"

@@ -134,8 +134,8 @@ class _Rules:
 def _statement_types() -> tuple:
     from sqlglot import exp
 
-    names = ("DDL", "DML", "Query", "Alter", "Drop", "Command", "Set", "Rollback", "TruncateTable", "Comment",
-             "Grant", "Revoke", "Analyze", "Use", "Describe", "Show")  # MERGE, COPY are DML; BEGIN/COMMIT by their words
+    names = ("DDL", "DML", "Query", "Alter", "Drop", "Command", "Rollback", "TruncateTable", "Comment", "Grant",
+             "Revoke", "Analyze", "Use", "Describe", "Show")  # MERGE, COPY are DML; SET, BEGIN, COMMIT read before
     return tuple(getattr(exp, n) for n in names if hasattr(exp, n))
 
 

@@ -208,7 +208,7 @@ def _poetry(text: str) -> str:
     if m.group(1) == "^":
         at = next((i for i, x in enumerate(parts) if x), len(parts) - 1)
     else:
-        at = min(1, len(parts) - 1) if len(parts) > 1 else 0
+        at = min(1, len(parts) - 1)  # ~1 bumps the major, ~1.2 and ~1.2.3 the minor
     upper = parts[:at] + [parts[at] + 1]
     return f">={m.group(2)},<{'.'.join(map(str, upper))}"
 
