@@ -27,11 +27,18 @@ def _line_of(lines: list[str], pattern: str, start: int = 0) -> int:
     return next((i + 1 for i in range(start, len(lines)) if rx.search(lines[i])), 1)
 
 
-def _toml(text: str) -> dict | None:
+def _toml(text: str) -> dict:
+    """The document, or {} when it does not parse."""
     try:
         return tomllib.loads(text)
     except (tomllib.TOMLDecodeError, RecursionError):
-        return None
+        return {}
+
+
+def _table(node: dict, key: str) -> dict:
+    """``node[key]`` when it is a table, else {}."""
+    value = node.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 _PEP508 = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._\-]*)\s*(?:\[[^\]]*\])?\s*(?:\(\s*)?([<>=!~][^;)]*)")
@@ -39,10 +46,8 @@ _PEP508 = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._\-]*)\s*(?:\[[^\]]*\])?\s*(?:
 
 def pyproject(file: str, text: str) -> Iterator[Reference]:
     doc = _toml(text)
-    if not isinstance(doc, dict):
-        return
     lines = text.splitlines()
-    project = doc.get("project") if isinstance(doc.get("project"), dict) else {}
+    project = _table(doc, "project")
     if isinstance(project.get("requires-python"), str):
         yield _ref(file, lines, _line_of(lines, r"^\s*requires-python\s*="), "engine", "python",
                    project["requires-python"].replace(" ", ""), family="python", ecosystem="pypi")
@@ -50,9 +55,7 @@ def pyproject(file: str, text: str) -> Iterator[Reference]:
         if isinstance(dep, str) and (m := _PEP508.match(dep)):
             yield _ref(file, lines, _line_of(lines, re.escape(dep)), "dependency", m.group(1).lower(),
                        re.sub(r"\s+", "", m.group(2)), ecosystem="pypi")
-    poetry = ((doc.get("tool") or {}).get("poetry") or {}) if isinstance(doc.get("tool"), dict) else {}
-    deps = poetry.get("dependencies") if isinstance(poetry, dict) else None
-    for name, spec in (deps.items() if isinstance(deps, dict) else ()):
+    for name, spec in _table(_table(_table(doc, "tool"), "poetry"), "dependencies").items():
         spec = spec.get("version") if isinstance(spec, dict) else spec
         if not isinstance(spec, str) or spec.strip() in ("*", ""):
             continue
@@ -68,11 +71,8 @@ def pyproject(file: str, text: str) -> Iterator[Reference]:
 def version_catalog(file: str, text: str) -> Iterator[Reference]:
     """Gradle's ``libs.versions.toml``: each library with its module and version (or version.ref)."""
     doc = _toml(text)
-    if not isinstance(doc, dict):
-        return
     lines = text.splitlines()
-    versions = doc.get("versions") if isinstance(doc.get("versions"), dict) else {}
-    libraries = doc.get("libraries") if isinstance(doc.get("libraries"), dict) else {}
+    versions, libraries = _table(doc, "versions"), _table(doc, "libraries")
     section = _line_of(lines, r"^\s*\[libraries\]") - 1
     for alias, spec in libraries.items():
         if isinstance(spec, str) and spec.count(":") == 2:

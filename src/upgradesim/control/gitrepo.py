@@ -58,9 +58,8 @@ def ensure_free(repo, env: str, tag: str) -> None:
                         "state")
 
 
-def head_of(repo_path) -> str | None:
-    """The commit HEAD names (None on a branch with no commit yet)."""
-    repo = open_repo(repo_path)
+def head_of(repo) -> str | None:
+    """The commit HEAD of ``repo`` (an open repository) names (None on a branch with no commit yet)."""
     return repo.head.commit.hexsha if repo.head.is_valid() else None
 
 
@@ -118,7 +117,7 @@ def commit_snapshot(repo_path, *, env: str, tag: str, change_id: str, snapshot_i
     root = Path(repo.working_tree_dir) / env
     if root.exists() and repo.is_dirty(untracked_files=True, path=env):
         raise DataError(f"--git(={repo_path}): {env}/ has uncommitted changes; commit or stash them first")
-    previous = repo.head.commit.hexsha if repo.head.is_valid() else None
+    previous = head_of(repo)
     wanted = {safe_relative(f).as_posix(): data for f, data in contents.items() if data is not None}
     try:
         _write_and_commit(repo, root, env, tag, wanted, change_id=change_id, snapshot_id=snapshot_id,

@@ -52,8 +52,9 @@ def snapshot(folder: PathLike, *, env: str, tag: str, db: PathLike, git: PathLik
     safe_name(tag, "--tag")
     previous = None
     if git is not None:
-        gitrepo.ensure_free(gitrepo.open_repo(git), env, tag)  # before anything is read or written
-        previous = gitrepo.head_of(git)
+        repo = gitrepo.open_repo(git)
+        gitrepo.ensure_free(repo, env, tag)  # before anything is read or written
+        previous = gitrepo.head_of(repo)
     found = read_config_files(Path(folder), store_key(Path(db)))
     commits: list[str] = []
 
