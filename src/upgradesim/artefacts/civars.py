@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import yaml
 
-__all__ = ["Definition", "context", "expand", "dotenv_context"]
+__all__ = ["Definition", "entries", "context", "expand", "dotenv_context"]
 
 MAX_EXPANSIONS = 50  # values one text expands to (a matrix times a matrix ...)
 _EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -29,6 +29,11 @@ class Definition:
     text: str  # the defining line as it stands
 
 
+def entries(mapping) -> dict[str, object]:
+    """{key: value node} of a YAML mapping node's scalar keys."""
+    return {k.value: v for k, v in mapping.value if isinstance(k, yaml.ScalarNode)}
+
+
 def _scalar(node, lines: list[str]) -> Definition | None:
     if isinstance(node, yaml.ScalarNode) and node.value != "":
         line = node.start_mark.line + 1
@@ -38,7 +43,7 @@ def _scalar(node, lines: list[str]) -> Definition | None:
 
 def context(mapping, ctx: dict, lines: list[str]) -> dict:
     """``ctx`` extended with what ``mapping`` defines for its own subtree."""
-    fields = {k.value: v for k, v in mapping.value if isinstance(k, yaml.ScalarNode)}
+    fields = entries(mapping)
     new: dict | None = None
     for section in ("variables", "env"):
         block = fields.get(section)
@@ -46,14 +51,13 @@ def context(mapping, ctx: dict, lines: list[str]) -> dict:
             continue
         for k, v in block.value:
             if isinstance(v, yaml.MappingNode):  # GitLab: {value: ..., description: ...}
-                v = {kk.value: vv for kk, vv in v.value if isinstance(kk, yaml.ScalarNode)}.get("value")
+                v = entries(v).get("value")
             found = _scalar(v, lines)
             if isinstance(k, yaml.ScalarNode) and found is not None:
                 new = dict(ctx) if new is None else new
                 new[f"var:{k.value}"] = [found]
     strategy = fields.get("strategy")
-    matrix = ({k.value: v for k, v in strategy.value if isinstance(k, yaml.ScalarNode)}.get("matrix")
-              if isinstance(strategy, yaml.MappingNode) else None)
+    matrix = entries(strategy).get("matrix") if isinstance(strategy, yaml.MappingNode) else None
     if isinstance(matrix, yaml.MappingNode):
         new = dict(ctx) if new is None else new
         axes: dict[str, list[Definition]] = {}

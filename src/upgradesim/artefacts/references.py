@@ -19,6 +19,9 @@ from pathlib import Path
 
 import yaml
 
+from . import civars
+from .civars import entries as _entries
+
 __all__ = ["Reference", "scan_folder", "references_in", "SKIP_DIRS", "MAX_FILE_BYTES"]
 
 SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", "target", "build", "dist", ".terraform"}
@@ -96,8 +99,6 @@ def _walk(node, parent_key: str | None = None, seen: set[int] | None = None, ctx
     """(key, key node, value node, variables in scope) of every mapping entry, depth first;
     sequences pass their key on. A node an alias repeats is walked once (its lines are the same):
     an alias bomb costs its size."""
-    from . import civars
-
     seen = set() if seen is None else seen
     ctx = {} if ctx is None else ctx
     if id(node) in seen:
@@ -120,17 +121,11 @@ def _walk(node, parent_key: str | None = None, seen: set[int] | None = None, ctx
 def _filled(refs: Iterator[Reference], ctx: dict) -> Iterator[Reference]:
     """Each reference with its CI variables filled in (one per matrix value); a version that comes
     from one variable is reported at the line defining it."""
-    from . import civars
-
     for ref in refs:
         field = "name" if ref.kind == "image" else "found"
         for value, source in civars.expand(getattr(ref, field), ctx):
             done = replace(ref, **{field: value})
             yield replace(done, line=source.line, text=source.text) if source is not None else done
-
-
-def _entries(mapping) -> dict[str, object]:
-    return {k.value: v for k, v in mapping.value if isinstance(k, yaml.ScalarNode)}
 
 
 def yaml_file(file: str, text: str, env: dict | None = None) -> Iterator[Reference]:
@@ -377,12 +372,10 @@ def references_in(path: Path, rel: str) -> tuple[list[Reference], str | None]:
 
 def _dotenv(path: Path) -> dict | None:
     """The variables of the ``.env`` beside a compose file (none when absent or unreadable)."""
-    from .civars import dotenv_context
-
     if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_FILE_BYTES:
         return None
     try:
-        return dotenv_context(path.read_bytes().decode("utf-8-sig"))
+        return civars.dotenv_context(path.read_bytes().decode("utf-8-sig"))
     except (UnicodeDecodeError, OSError):
         return None
 
